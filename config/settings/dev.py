@@ -1,0 +1,6 @@
+"""Local development: `make run`."""
+
+from .base import *  # noqa: F403
+
+DEBUG = True
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

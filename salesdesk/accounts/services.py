@@ -1,0 +1,170 @@
+"""Account services: authentication with lockout, users, API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesdesk.core.audit import record_audit
+from salesdesk.core.context import client_ip
+from salesdesk.core.errors import InvalidInput
+from salesdesk.core.validators import normalize_mobile
+
+from .errors import AccountLocked
+from .models import ApiToken, Department, LoginFailure, Team, User
+from .roles import ROLE_BY_CODE
+
+
+def is_locked(user: User, now: dt.datetime | None = None) -> bool:
+    return bool(user.locked_until and user.locked_until > (now or timezone.now()))
+
+
+def authenticate_user(*, username: str, password: str, request: HttpRequest | None = None) -> User | None:
+    """Check a password; count failures; refuse a locked account even with the right password.
+
+    Raises ``AccountLocked`` while the lock holds so the login page and the API can say why.
+    """
+    ip = client_ip(request) if request is not None else None
+    now = timezone.now()
+    user = User.objects.filter(username=username).first()
+    if user is not None and is_locked(user, now):
+        record_audit(action="login.refused_locked", actor_name=username, is_success=False, ip=ip)
+        raise AccountLocked()
+    if user is not None and user.is_active and user.check_password(password):
+        LoginFailure.objects.filter(username=username).delete()
+        if user.locked_until:
+            User.objects.filter(pk=user.pk).update(locked_until=None)
+        record_audit(action="login.success", by=user, ip=ip)
+        return user
+    _register_failure(username=username, user=user, ip=ip, now=now)
+    return None
+
+
+@transaction.atomic
+def _register_failure(*, username: str, user: User | None, ip: str | None, now: dt.datetime) -> None:
+    LoginFailure.objects.create(username=username, ip=ip)
+    record_audit(action="login.failure", actor_name=username, is_success=False, ip=ip)
+    window = now - dt.timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
+    recent = LoginFailure.objects.filter(username=username, created_at__gte=window).count()
+    if user is not None and recent >= settings.LOGIN_FAILURE_LIMIT:
+        until = now + dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        User.objects.filter(pk=user.pk).update(locked_until=until)
+        LoginFailure.objects.filter(username=username).delete()
+        record_audit(action="account.locked", by=user, ip=ip, data={"until": until.isoformat()})
+
+
+@transaction.atomic
+def unlock_user(*, user: User, by: User) -> None:
+    User.objects.filter(pk=user.pk).update(locked_until=None)
+    LoginFailure.objects.filter(username=user.username).delete()
+    record_audit(action="account.unlocked", by=by, obj=user)
+
+
+@transaction.atomic
+def create_user(
+    *,
+    username: str,
+    password: str,
+    name: str,
+    roles: list[str],
+    by: User | None,
+    team: Team | None = None,
+    department: Department | None = None,
+    mobile: str = "",
+    email: str = "",
+) -> User:
+    """Create a user with roles; the password must meet the policy. Administrators get the admin site."""
+    errors: dict[str, list[str]] = {}
+    username = (username or "").strip()
+    if not username:
+        errors["username"] = [_("Enter a user name.")]
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["username"] = [_("This user name is already taken.")]
+    unknown = [r for r in roles if r not in ROLE_BY_CODE]
+    if unknown:
+        errors["roles"] = [_("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown)}]
+    if not roles:
+        errors["roles"] = [_("Choose at least one role.")]
+    if mobile:
+        try:
+            mobile = normalize_mobile(mobile)
+        except ValidationError as exc:
+            errors["mobile"] = exc.messages
+    user = User(
+        username=username,
+        name=(name or "").strip(),
+        email=email,
+        team=team,
+        department=department or (team.department if team else None),
+        mobile=mobile,
+    )
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        errors["password"] = exc.messages
+    if errors:
+        raise InvalidInput(fields=errors)
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.is_staff = "administrator" in roles
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=roles))
+    record_audit(action="user.create", by=by, obj=user, data={"roles": sorted(roles)})
+    return user
+
+
+@transaction.atomic
+def set_user_roles(*, user: User, roles: list[str], by: User) -> User:
+    unknown = [r for r in roles if r not in ROLE_BY_CODE]
+    if unknown or not roles:
+        raise InvalidInput.single("roles", _("Choose at least one known role."))
+    old = user.role_codes
+    user.groups.set(Group.objects.filter(name__in=roles))
+    User.objects.filter(pk=user.pk).update(is_staff="administrator" in roles)
+    user._role_codes = None
+    record_audit(action="user.roles", by=by, obj=user, data={"old": old, "new": sorted(roles)})
+    return user
+
+
+def _hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_api_token(*, user: User) -> str:
+    """Make a new bearer token and return it; only its hash is kept."""
+    key = secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user,
+        key_hash=_hash_token(key),
+        prefix=key[:8],
+        expires_at=timezone.now() + dt.timedelta(days=settings.API_TOKEN_TTL_DAYS),
+    )
+    record_audit(action="api_token.issue", by=user)
+    return key
+
+
+def user_for_token(key: str) -> Any:
+    """The active user a token belongs to, or None when unknown, expired or the user is disabled."""
+    token = (
+        ApiToken.objects.select_related("user", "user__team")
+        .filter(key_hash=_hash_token(key), expires_at__gt=timezone.now(), user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if not token.last_used_at or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

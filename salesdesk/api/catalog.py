@@ -1,0 +1,5 @@
+"""API for catalog (filled in by the catalog work)."""
+
+from ninja import Router
+
+router = Router(tags=["catalog"])

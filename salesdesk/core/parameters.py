@@ -1,0 +1,316 @@
+"""Business parameters (C15): their definitions and defaults, read and changed through one place.
+
+Adding a parameter = adding a ``ParameterDef`` here; the admin page, the API and the audit follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from .audit import record_audit
+from .errors import InvalidInput, NotFound
+from .models import Parameter
+
+
+@dataclass(frozen=True)
+class ParameterDef:
+    key: str
+    label: str | Promise
+    kind: str  # "bool" | "int" | "decimal" | "choice" | "text" | "int_list"
+    default: Any
+    group: str | Promise
+    help: str | Promise = ""
+    choices: tuple[tuple[str, str | Promise], ...] = ()
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def clean(self, raw: Any) -> Any:
+        """Turn a submitted value into the stored JSON value or raise ValidationError."""
+        if self.kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "on", "yes", "是"}:
+                return True
+            if text in {"0", "false", "off", "no", "否", ""}:
+                return False
+            raise ValidationError(_("Choose yes or no."))
+        if self.kind in {"int", "decimal"}:
+            try:
+                number = Decimal(str(raw).strip())
+            except InvalidOperation:
+                raise ValidationError(_("Enter a number.")) from None
+            if not number.is_finite():
+                raise ValidationError(_("Enter a number."))
+            if self.kind == "int" and number != number.to_integral_value():
+                raise ValidationError(_("Enter a whole number."))
+            if self.minimum is not None and number < self.minimum:
+                raise ValidationError(_("Must not be less than %(min)s.") % {"min": self.minimum})
+            if self.maximum is not None and number > self.maximum:
+                raise ValidationError(_("Must not be more than %(max)s.") % {"max": self.maximum})
+            return int(number) if self.kind == "int" else str(number)
+        if self.kind == "choice":
+            value = str(raw)
+            if value not in {c for c, _label in self.choices}:
+                raise ValidationError(_("Choose one of the listed options."))
+            return value
+        if self.kind == "int_list":
+            items = (
+                raw
+                if isinstance(raw, list)
+                else [p for p in str(raw).replace("，", ",").split(",") if p.strip()]
+            )
+            try:
+                values = [int(str(p).strip()) for p in items]
+            except ValueError:
+                raise ValidationError(_("Enter whole numbers separated by commas.")) from None
+            if not values or values != sorted(set(values)) or values[0] <= 0:
+                raise ValidationError(_("Enter increasing positive whole numbers, e.g. 30,60,90."))
+            return values
+        text = str(raw).strip()
+        max_length = self.extra.get("max_length", 200)
+        if len(text) > max_length:
+            raise ValidationError(_("At most %(n)d characters.") % {"n": max_length})
+        pattern = self.extra.get("pattern")
+        if pattern:
+            import re
+
+            if not re.fullmatch(pattern, text):
+                raise ValidationError(self.extra.get("pattern_message", _("The format is not valid.")))
+        return text
+
+    def display(self, value: Any) -> str:
+        if self.kind == "bool":
+            return str(_("Yes") if value else _("No"))
+        if self.kind == "choice":
+            return str(dict(self.choices).get(value, value))
+        if self.kind == "int_list":
+            return ", ".join(str(v) for v in value)
+        return str(value)
+
+
+_ORDERS = _l("Orders")
+_STOCK = _l("Inventory")
+_APPROVAL = _l("Approval")
+_FINANCE = _l("Finance")
+_ALERTS = _l("Alerts and calendar")
+_CUSTOMERS = _l("Customers")
+
+DEFINITIONS: tuple[ParameterDef, ...] = (
+    ParameterDef(
+        "orders.default_type",
+        _l("Default order type"),
+        "choice",
+        "standard",
+        _ORDERS,
+        choices=(
+            ("standard", _l("Standard order")),
+            ("preorder", _l("Pre-order / make-to-order")),
+            ("sample", _l("Sample order")),
+            ("return", _l("Sales return")),
+        ),
+    ),
+    ParameterDef(
+        "orders.number_prefix",
+        _l("Order number prefix"),
+        "text",
+        "XSDD",
+        _ORDERS,
+        help=_l("Numbers look like XSDD20261122-0001: prefix, business date, daily sequence."),
+        extra={"max_length": 8, "pattern": r"[A-Z]{2,8}", "pattern_message": _l("2 to 8 capital letters.")},
+    ),
+    ParameterDef(
+        "orders.confirmation_link_hours",
+        _l("Customer confirmation link validity (hours)"),
+        "int",
+        72,
+        _ORDERS,
+        minimum=Decimal(1),
+        maximum=Decimal(720),
+    ),
+    ParameterDef(
+        "stock.reserve_on",
+        _l("When stock is reserved"),
+        "choice",
+        "confirm",
+        _STOCK,
+        choices=(
+            ("submit", _l("On submission")),
+            ("approve", _l("On approval")),
+            ("confirm", _l("On confirmation")),
+        ),
+    ),
+    ParameterDef(
+        "stock.allow_negative",
+        _l("Allow negative stock on issue"),
+        "bool",
+        False,
+        _STOCK,
+        help=_l("Recommended off: negative stock breaks costing (DOMAIN.md §5.3)."),
+    ),
+    ParameterDef(
+        "stock.available_excludes_safety",
+        _l("Protect safety stock from reservations"),
+        "bool",
+        False,
+        _STOCK,
+    ),
+    ParameterDef(
+        "approval.manager_amount",
+        _l("Order amount needing manager approval (¥)"),
+        "decimal",
+        "50000",
+        _APPROVAL,
+        minimum=Decimal(0),
+    ),
+    ParameterDef(
+        "approval.gm_amount",
+        _l("Order amount needing general manager approval (¥)"),
+        "decimal",
+        "200000",
+        _APPROVAL,
+        minimum=Decimal(0),
+    ),
+    ParameterDef(
+        "approval.max_discount_rate",
+        _l("Discount a salesperson may give without approval"),
+        "decimal",
+        "0.10",
+        _APPROVAL,
+        minimum=Decimal(0),
+        maximum=Decimal(1),
+        help=_l("0.10 means 10% off (9折)."),
+    ),
+    ParameterDef(
+        "approval.new_customer",
+        _l("A new customer's first order needs approval"),
+        "bool",
+        True,
+        _APPROVAL,
+    ),
+    ParameterDef(
+        "pricing.resolution",
+        _l("Price resolution"),
+        "choice",
+        "priority",
+        _APPROVAL,
+        choices=(("priority", _l("First valid source by priority")), ("lowest", _l("Lowest valid price"))),
+    ),
+    ParameterDef(
+        "finance.aging_buckets",
+        _l("Aging buckets (days)"),
+        "int_list",
+        [30, 60, 90, 180, 365],
+        _FINANCE,
+    ),
+    ParameterDef(
+        "finance.overdue_block_days",
+        _l("Overdue days that send an order to credit approval"),
+        "int",
+        30,
+        _FINANCE,
+        minimum=Decimal(0),
+    ),
+    ParameterDef(
+        "alerts.step_start_grace_hours",
+        _l("Hours after planned start before a step is flagged"),
+        "int",
+        4,
+        _ALERTS,
+        minimum=Decimal(0),
+    ),
+    ParameterDef(
+        "alerts.confirmation_wait_hours",
+        _l("Hours without customer confirmation before an alert"),
+        "int",
+        24,
+        _ALERTS,
+        minimum=Decimal(1),
+    ),
+    ParameterDef(
+        "alerts.escalate_after_hours",
+        _l("Hours an alert may stay unread before escalation"),
+        "int",
+        24,
+        _ALERTS,
+        minimum=Decimal(1),
+    ),
+    ParameterDef(
+        "calendar.use_chinese_holidays",
+        _l("Use Chinese public holidays and make-up workdays"),
+        "bool",
+        True,
+        _ALERTS,
+    ),
+    ParameterDef(
+        "customers.duplicate_check",
+        _l("Duplicate customer check"),
+        "choice",
+        "block",
+        _CUSTOMERS,
+        choices=(("block", _l("Refuse duplicates")), ("warn", _l("Warn only"))),
+    ),
+)
+
+BY_KEY: dict[str, ParameterDef] = {d.key: d for d in DEFINITIONS}
+
+
+def get_definition(key: str) -> ParameterDef:
+    try:
+        return BY_KEY[key]
+    except KeyError:
+        raise NotFound(_("Unknown parameter %(key)s.") % {"key": key}) from None
+
+
+def get_parameter(key: str) -> Any:
+    """The value in force: the stored one, else the default."""
+    definition = get_definition(key)
+    stored = Parameter.objects.filter(pk=key).values_list("value", flat=True).first()
+    return definition.default if stored is None else stored
+
+
+def list_parameters() -> list[dict[str, Any]]:
+    stored = dict(Parameter.objects.values_list("key", "value"))
+    rows = []
+    for d in DEFINITIONS:
+        value = stored.get(d.key, d.default)
+        rows.append(
+            {
+                "definition": d,
+                "key": d.key,
+                "value": value,
+                "display": d.display(value),
+                "is_default": d.key not in stored,
+            }
+        )
+    return rows
+
+
+@transaction.atomic
+def set_parameter(*, key: str, value: Any, by: Any) -> Parameter:
+    """Change one parameter; the old and new values go to the audit log and the field history."""
+    definition = get_definition(key)
+    try:
+        cleaned = definition.clean(value)
+    except ValidationError as exc:
+        raise InvalidInput.single("value", exc.messages[0]) from None
+    param = Parameter.objects.select_for_update().filter(pk=key).first()
+    old = definition.default if param is None else param.value
+    if param is None:
+        param = Parameter(key=key, value=cleaned, updated_by=by)
+    else:
+        param.value = cleaned
+        param.updated_by = by
+    param._change_reason = "set_parameter"  # type: ignore[attr-defined]
+    param.save()
+    record_audit(action="parameter.change", by=by, obj=param, data={"key": key, "old": old, "new": cleaned})
+    return param

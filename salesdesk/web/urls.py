@@ -1,0 +1,17 @@
+"""Web pages. Each area's views module exports its own ``urlpatterns``; they are joined here."""
+
+from django.urls import path
+
+from .views import base, catalog, customers, inventory, system
+
+app_name = "web"
+
+urlpatterns = [
+    path("login/", base.login_view, name="login"),
+    path("logout/", base.logout_view, name="logout"),
+    path("", base.home, name="home"),
+    *system.urlpatterns,
+    *customers.urlpatterns,
+    *catalog.urlpatterns,
+    *inventory.urlpatterns,
+]

@@ -1,0 +1,5 @@
+"""Pages for catalog."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

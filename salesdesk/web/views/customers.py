@@ -1,0 +1,5 @@
+"""Pages for customers."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

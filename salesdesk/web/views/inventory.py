@@ -1,0 +1,5 @@
+"""Pages for inventory."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
