@@ -43,7 +43,8 @@ def load_regions(path: Path = DATASET_PATH, dataset: str = DATASET) -> int:
     existing = set(Region.objects.values_list("code", flat=True))
     seen = set()
     for level in (1, 2, 3):
-        new, changed = [], []
+        new: list[Region] = []
+        changed: list[Region] = []
         for row in rows:
             if int(row["level"]) != level:
                 continue
