@@ -111,11 +111,20 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Playwright's event loop makes Django hand out new connection objects; carry the serialized copy
+    # of the migrated database over so serialized_rollback restores roles and regions after a flush.
+    saved = {
+        alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections
+    }
     with sync_playwright() as pw:
+        for alias, contents in saved.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
         instance = pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,

@@ -10,6 +10,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
 _KEY = "last_seen"
+# Set on the fresh session after an idle logout: the minutes of the limit, for the login page.
+IDLE_LOGOUT_KEY = "idle_logged_out"
 
 
 class IdleTimeoutMiddleware:
@@ -24,7 +26,7 @@ class IdleTimeoutMiddleware:
             last = request.session.get(_KEY)
             if last is not None and now - int(last) > limit:
                 logout(request)
-                request.session["idle_logged_out"] = True
+                request.session[IDLE_LOGOUT_KEY] = limit // 60
             else:
                 request.session[_KEY] = now
                 request.session.set_expiry(limit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import ROLE_BY_CODE, Scope
@@ -66,6 +67,9 @@ class User(AbstractUser):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("team")
     )
+    # Role codes cached by ``role_codes`` (or set by a selector that prefetched the groups).
+    _role_codes: list[str] | None
+
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
 
@@ -88,6 +92,14 @@ class User(AbstractUser):
             cached = sorted(self.groups.filter(name__in=ROLE_BY_CODE).values_list("name", flat=True))
             self._role_codes = cached
         return cached
+
+    @property
+    def is_locked(self) -> bool:
+        """Locked by too many failed logins right now."""
+        return bool(self.locked_until and self.locked_until > timezone.now())
+
+    def role_labels(self) -> list[str]:
+        return [str(ROLE_BY_CODE[c].label) for c in self.role_codes]
 
     def has_role(self, *codes: str) -> bool:
         return (self.is_superuser and "administrator" in codes) or any(c in self.role_codes for c in codes)

@@ -32,3 +32,17 @@ class NotContainingUsernameValidator:
 
     def get_help_text(self) -> str:
         return _("The password must not contain the user name.")
+
+
+class MinimumLengthValidator:
+    """At least ``min_length`` characters, with a message our catalog translates (Django's lacks it)."""
+
+    def __init__(self, min_length: int = 8) -> None:
+        self.min_length = min_length
+
+    def validate(self, password: str, user: Any = None) -> None:
+        if len(password) < self.min_length:
+            raise ValidationError(self.get_help_text(), code="password_too_short")
+
+    def get_help_text(self) -> str:
+        return _("The password must have at least %(n)d characters.") % {"n": self.min_length}

@@ -7,6 +7,7 @@ groups they belong to. Data scope: the widest scope among the user's roles.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -99,7 +100,7 @@ def sync_role_groups(apps: object, schema_editor: object = None) -> None:
     """Create or update one group per role with exactly its permissions (idempotent)."""
     from django.contrib.auth.management import create_permissions
 
-    app_registry = apps  # historical registry inside a migration, or django.apps.apps
+    app_registry: Any = apps  # historical registry inside a migration, or django.apps.apps
     for app_config in app_registry.get_app_configs():  # type: ignore[attr-defined]
         if getattr(app_config, "models_module", None) is None:  # a migration's historical app
             app_config.models_module = True

@@ -168,3 +168,56 @@ def user_for_token(key: str) -> Any:
     if not token.last_used_at or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+@transaction.atomic
+def create_department(*, code: str, name: str, by: User | None) -> Department:
+    """Create a department; code and name are both unique."""
+    code, name = (code or "").strip().upper(), (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not code:
+        errors["code"] = [_("Enter a code.")]
+    elif Department.objects.filter(code=code).exists():
+        errors["code"] = [_("A department with this code already exists.")]
+    if not name:
+        errors["name"] = [_("Enter a name.")]
+    elif Department.objects.filter(name=name).exists():
+        errors["name"] = [_("A department with this name already exists.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    department = Department.objects.create(code=code, name=name)
+    record_audit(action="department.create", by=by, obj=department, data={"code": code, "name": name})
+    return department
+
+
+@transaction.atomic
+def create_team(*, name: str, department: Department, by: User | None, manager: User | None = None) -> Team:
+    """Create a sales team; its manager sees the records of its members (data scope "team")."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput.single("name", _("Enter a name."))
+    if Team.objects.filter(name=name).exists():
+        raise InvalidInput.single("name", _("A team with this name already exists."))
+    team = Team.objects.create(name=name, department=department, manager=manager)
+    record_audit(
+        action="team.create",
+        by=by,
+        obj=team,
+        data={"name": name, "manager": manager.username if manager else None},
+    )
+    return team
+
+
+@transaction.atomic
+def set_team_manager(*, team: Team, manager: User | None, by: User | None) -> Team:
+    """Put a manager in charge of a team (or none)."""
+    old = team.manager.username if team.manager else None
+    team.manager = manager
+    team.save(update_fields=["manager"])
+    record_audit(
+        action="team.manager",
+        by=by,
+        obj=team,
+        data={"old": old, "new": manager.username if manager else None},
+    )
+    return team

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from salesdesk.accounts.models import Department, Team, User
@@ -62,14 +63,14 @@ def post_user(request: HttpRequest, payload: UserIn) -> tuple[int, UserOut]:
             Team.objects.filter(pk=payload.team).first() if payload.team.isdigit() else None
         )
         if team is None:
-            raise InvalidInput.single("team", "未知的团队。")
+            raise InvalidInput.single("team", _("Unknown team."))
     if payload.department:
         department = (
             Department.objects.filter(code=payload.department).first()
             or Department.objects.filter(name=payload.department).first()
         )
         if department is None:
-            raise InvalidInput.single("department", "未知的部门。")
+            raise InvalidInput.single("department", _("Unknown department."))
     user = create_user(
         username=payload.username,
         password=payload.password,
@@ -79,8 +80,8 @@ def post_user(request: HttpRequest, payload: UserIn) -> tuple[int, UserOut]:
         department=department,
         mobile=payload.mobile,
         email=payload.email,
-        by=request.user,
-    )  # type: ignore[arg-type]
+        by=cast(User, request.user),
+    )
     return 201, _user_out(user)
 
 

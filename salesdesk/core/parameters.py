@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from .audit import record_audit
 from .errors import InvalidInput, NotFound
@@ -98,39 +98,43 @@ class ParameterDef:
         return str(value)
 
 
-_ORDERS = _l("Orders")
-_STOCK = _l("Inventory")
-_APPROVAL = _l("Approval")
-_FINANCE = _l("Finance")
-_ALERTS = _l("Alerts and calendar")
-_CUSTOMERS = _l("Customers")
+_ORDERS = gettext_lazy("Orders")
+_STOCK = gettext_lazy("Inventory")
+_APPROVAL = gettext_lazy("Approval")
+_FINANCE = gettext_lazy("Finance")
+_ALERTS = gettext_lazy("Alerts and calendar")
+_CUSTOMERS = gettext_lazy("Customers")
 
 DEFINITIONS: tuple[ParameterDef, ...] = (
     ParameterDef(
         "orders.default_type",
-        _l("Default order type"),
+        gettext_lazy("Default order type"),
         "choice",
         "standard",
         _ORDERS,
         choices=(
-            ("standard", _l("Standard order")),
-            ("preorder", _l("Pre-order / make-to-order")),
-            ("sample", _l("Sample order")),
-            ("return", _l("Sales return")),
+            ("standard", gettext_lazy("Standard order")),
+            ("preorder", gettext_lazy("Pre-order / make-to-order")),
+            ("sample", gettext_lazy("Sample order")),
+            ("return", gettext_lazy("Sales return")),
         ),
     ),
     ParameterDef(
         "orders.number_prefix",
-        _l("Order number prefix"),
+        gettext_lazy("Order number prefix"),
         "text",
         "XSDD",
         _ORDERS,
-        help=_l("Numbers look like XSDD20261122-0001: prefix, business date, daily sequence."),
-        extra={"max_length": 8, "pattern": r"[A-Z]{2,8}", "pattern_message": _l("2 to 8 capital letters.")},
+        help=gettext_lazy("Numbers look like XSDD20261122-0001: prefix, business date, daily sequence."),
+        extra={
+            "max_length": 8,
+            "pattern": r"[A-Z]{2,8}",
+            "pattern_message": gettext_lazy("2 to 8 capital letters."),
+        },
     ),
     ParameterDef(
         "orders.confirmation_link_hours",
-        _l("Customer confirmation link validity (hours)"),
+        gettext_lazy("Customer confirmation link validity (hours)"),
         "int",
         72,
         _ORDERS,
@@ -139,34 +143,34 @@ DEFINITIONS: tuple[ParameterDef, ...] = (
     ),
     ParameterDef(
         "stock.reserve_on",
-        _l("When stock is reserved"),
+        gettext_lazy("When stock is reserved"),
         "choice",
         "confirm",
         _STOCK,
         choices=(
-            ("submit", _l("On submission")),
-            ("approve", _l("On approval")),
-            ("confirm", _l("On confirmation")),
+            ("submit", gettext_lazy("On submission")),
+            ("approve", gettext_lazy("On approval")),
+            ("confirm", gettext_lazy("On confirmation")),
         ),
     ),
     ParameterDef(
         "stock.allow_negative",
-        _l("Allow negative stock on issue"),
+        gettext_lazy("Allow negative stock on issue"),
         "bool",
         False,
         _STOCK,
-        help=_l("Recommended off: negative stock breaks costing (DOMAIN.md §5.3)."),
+        help=gettext_lazy("Recommended off: negative stock breaks costing (DOMAIN.md §5.3)."),
     ),
     ParameterDef(
         "stock.available_excludes_safety",
-        _l("Protect safety stock from reservations"),
+        gettext_lazy("Protect safety stock from reservations"),
         "bool",
         False,
         _STOCK,
     ),
     ParameterDef(
         "approval.manager_amount",
-        _l("Order amount needing manager approval (¥)"),
+        gettext_lazy("Order amount needing manager approval (¥)"),
         "decimal",
         "50000",
         _APPROVAL,
@@ -174,7 +178,7 @@ DEFINITIONS: tuple[ParameterDef, ...] = (
     ),
     ParameterDef(
         "approval.gm_amount",
-        _l("Order amount needing general manager approval (¥)"),
+        gettext_lazy("Order amount needing general manager approval (¥)"),
         "decimal",
         "200000",
         _APPROVAL,
@@ -182,39 +186,42 @@ DEFINITIONS: tuple[ParameterDef, ...] = (
     ),
     ParameterDef(
         "approval.max_discount_rate",
-        _l("Discount a salesperson may give without approval"),
+        gettext_lazy("Discount a salesperson may give without approval"),
         "decimal",
         "0.10",
         _APPROVAL,
         minimum=Decimal(0),
         maximum=Decimal(1),
-        help=_l("0.10 means 10% off (9折)."),
+        help=gettext_lazy("0.10 means 10 percent off (9折)."),
     ),
     ParameterDef(
         "approval.new_customer",
-        _l("A new customer's first order needs approval"),
+        gettext_lazy("A new customer's first order needs approval"),
         "bool",
         True,
         _APPROVAL,
     ),
     ParameterDef(
         "pricing.resolution",
-        _l("Price resolution"),
+        gettext_lazy("Price resolution"),
         "choice",
         "priority",
         _APPROVAL,
-        choices=(("priority", _l("First valid source by priority")), ("lowest", _l("Lowest valid price"))),
+        choices=(
+            ("priority", gettext_lazy("First valid source by priority")),
+            ("lowest", gettext_lazy("Lowest valid price")),
+        ),
     ),
     ParameterDef(
         "finance.aging_buckets",
-        _l("Aging buckets (days)"),
+        gettext_lazy("Aging buckets (days)"),
         "int_list",
         [30, 60, 90, 180, 365],
         _FINANCE,
     ),
     ParameterDef(
         "finance.overdue_block_days",
-        _l("Overdue days that send an order to credit approval"),
+        gettext_lazy("Overdue days that send an order to credit approval"),
         "int",
         30,
         _FINANCE,
@@ -222,7 +229,7 @@ DEFINITIONS: tuple[ParameterDef, ...] = (
     ),
     ParameterDef(
         "alerts.step_start_grace_hours",
-        _l("Hours after planned start before a step is flagged"),
+        gettext_lazy("Hours after planned start before a step is flagged"),
         "int",
         4,
         _ALERTS,
@@ -230,7 +237,7 @@ DEFINITIONS: tuple[ParameterDef, ...] = (
     ),
     ParameterDef(
         "alerts.confirmation_wait_hours",
-        _l("Hours without customer confirmation before an alert"),
+        gettext_lazy("Hours without customer confirmation before an alert"),
         "int",
         24,
         _ALERTS,
@@ -238,7 +245,7 @@ DEFINITIONS: tuple[ParameterDef, ...] = (
     ),
     ParameterDef(
         "alerts.escalate_after_hours",
-        _l("Hours an alert may stay unread before escalation"),
+        gettext_lazy("Hours an alert may stay unread before escalation"),
         "int",
         24,
         _ALERTS,
@@ -246,18 +253,18 @@ DEFINITIONS: tuple[ParameterDef, ...] = (
     ),
     ParameterDef(
         "calendar.use_chinese_holidays",
-        _l("Use Chinese public holidays and make-up workdays"),
+        gettext_lazy("Use Chinese public holidays and make-up workdays"),
         "bool",
         True,
         _ALERTS,
     ),
     ParameterDef(
         "customers.duplicate_check",
-        _l("Duplicate customer check"),
+        gettext_lazy("Duplicate customer check"),
         "choice",
         "block",
         _CUSTOMERS,
-        choices=(("block", _l("Refuse duplicates")), ("warn", _l("Warn only"))),
+        choices=(("block", gettext_lazy("Refuse duplicates")), ("warn", gettext_lazy("Warn only"))),
     ),
 )
 

@@ -16,6 +16,7 @@ NAV: tuple[tuple[str, Any, str | None], ...] = (
     ("web:warehouse_list", _("Warehouses"), "inventory.view_warehouse"),
     ("web:parameter_list", _("Parameters"), "core.view_parameter"),
     ("web:audit_list", _("Audit log"), "core.view_auditlog"),
+    ("web:user_list", _("Users"), "accounts.view_user"),
 )
 
 

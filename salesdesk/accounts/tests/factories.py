@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import factory
 from django.contrib.auth.models import Group
@@ -40,14 +40,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         if not create or not extracted:
             return
-        self.groups.set(Group.objects.filter(name__in=extracted))
+        user = cast(User, self)  # post_generation hooks receive the built model instance
+        user.groups.set(Group.objects.filter(name__in=extracted))
         if "administrator" in extracted:
-            self.is_staff = True
-        self.save()
-        self._role_codes = None
+            user.is_staff = True
+        user.save()
+        user._role_codes = None
 
 
 def make_user(*roles: str, **kwargs: Any) -> User:
-    user = UserFactory(roles=list(roles), **kwargs)
+    user = cast(User, UserFactory(roles=list(roles), **kwargs))
     user.save()
     return User.objects.get(pk=user.pk)

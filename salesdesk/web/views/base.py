@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from salesdesk.accounts.errors import AccountLocked
+from salesdesk.accounts.middleware import IDLE_LOGOUT_KEY
 from salesdesk.accounts.services import authenticate_user
 
 from .home import workbench_context
@@ -25,8 +26,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
     context: dict[str, Any] = {"next": next_url, "username": "", "error": ""}
-    if request.session.pop("idle_logged_out", False):
-        context["notice"] = _("You were logged out after 30 minutes without activity.")
+    idle_minutes = request.session.pop(IDLE_LOGOUT_KEY, None)
+    if idle_minutes:
+        context["notice"] = _("You were logged out after %(minutes)d minutes without activity.") % {
+            "minutes": int(idle_minutes)
+        }
     if request.method == "POST":
         username = request.POST.get("username", "").strip()
         password = request.POST.get("password", "")

@@ -1,15 +1,19 @@
-"""Parameters and the audit log, for administrators."""
+"""Parameters, the audit log and users, for administrators."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from salesdesk.accounts.models import User
+from salesdesk.accounts.selectors import get_user, list_users
+from salesdesk.accounts.services import unlock_user
 from salesdesk.core import parameters as params
 from salesdesk.core.errors import InvalidInput
 from salesdesk.core.models import AuditLog
@@ -73,7 +77,34 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/audit.html", {"page": page, "action": action})
 
 
+@login_required
+@permission_required("accounts.view_user", raise_exception=True)
+def user_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    users = list_users(q=q)
+    return render(
+        request,
+        "web/users.html",
+        {"users": users, "q": q, "can_unlock": request.user.has_perm("accounts.change_user")},
+    )
+
+
+@login_required
+@permission_required("accounts.change_user", raise_exception=True)
+@require_POST
+def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+    try:
+        target = get_user(user_id=user_id)
+    except User.DoesNotExist:
+        raise Http404 from None
+    unlock_user(user=target, by=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("%(user)s is unlocked.") % {"user": target.display_name})
+    return HttpResponseRedirect(reverse("web:user_list"))
+
+
 urlpatterns = [
     path("settings/parameters/", parameter_list, name="parameter_list"),
     path("settings/audit/", audit_list, name="audit_list"),
+    path("settings/users/", user_list, name="user_list"),
+    path("settings/users/<int:user_id>/unlock/", user_unlock, name="user_unlock"),
 ]

@@ -1,0 +1,490 @@
+"""Every write to inventory: warehouses, receipts, adjustments, reservations, releases and issues.
+
+Each quantity change locks the ``StockLevel`` row (``select_for_update``; on SQLite the IMMEDIATE
+transaction serialises writers), checks the rule on exact Decimals, updates the row and appends one
+``StockMove`` carrying the balance after the change, all in one transaction. Two callers can
+therefore never promise the same unit, and a refused call leaves levels and ledger untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from salesdesk.catalog.models import Product
+from salesdesk.core.audit import record_audit
+from salesdesk.core.errors import InvalidInput
+from salesdesk.core.parameters import get_parameter
+from salesdesk.core.text import to_halfwidth
+from salesdesk.core.validators import parse_decimal
+
+from .errors import InsufficientReservation, InsufficientStock
+from .formatting import qty_str
+from .models import StockLevel, StockMove, Warehouse
+
+Kind = StockMove.Kind
+MAX_QTY = Decimal("1000000000000")  # NUMERIC(18,6) holds 12 integer digits
+WAREHOUSE_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,19}")
+
+
+# --- input cleaning ------------------------------------------------------------------------------
+
+
+def clean_qty(
+    product: Product, raw: Any, field: str = "qty", *, signed: bool = False, allow_zero: bool = False
+) -> Decimal:
+    """A quantity in the product's base unit within its decimals: positive, or non-zero when ``signed``,
+    or non-negative when ``allow_zero``."""
+    if raw is None or str(raw).strip() == "":
+        raise InvalidInput.single(field, _("Enter a quantity."))
+    try:
+        qty = parse_decimal(raw, places=6, minimum=None)
+    except ValidationError as exc:
+        raise InvalidInput.single(field, exc.messages[0]) from None
+    if allow_zero and qty < 0:
+        raise InvalidInput.single(field, _("The quantity must not be negative."))
+    if signed and qty == 0:
+        raise InvalidInput.single(field, _("The quantity must not be zero."))
+    if not signed and not allow_zero and qty <= 0:
+        raise InvalidInput.single(field, _("The quantity must be greater than zero."))
+    if abs(qty) >= MAX_QTY:
+        raise InvalidInput.single(field, _("The quantity is too large."))
+    exponent = qty.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > product.unit_decimals:
+        if product.unit_decimals == 0:
+            message = _("Quantities in %(unit)s must be whole numbers.") % {"unit": product.unit}
+        else:
+            message = _("Use at most %(places)d decimal places for %(unit)s.") % {
+                "places": product.unit_decimals,
+                "unit": product.unit,
+            }
+        raise InvalidInput.single(field, message)
+    return qty
+
+
+def _clean_reference(raw: Any, *, required: bool, field: str = "reference") -> str:
+    reference = to_halfwidth(str(raw or "")).strip()
+    if required and not reference:
+        raise InvalidInput.single(field, _("Enter the document reference."))
+    if len(reference) > 40:
+        raise InvalidInput.single(field, _("At most %(n)d characters.") % {"n": 40})
+    return reference
+
+
+def _clean_note(raw: Any, field: str = "note") -> str:
+    note = str(raw or "").strip()
+    if len(note) > 200:
+        raise InvalidInput.single(field, _("At most %(n)d characters.") % {"n": 200})
+    return note
+
+
+def resolve_warehouse(value: Warehouse | str | int | None, field: str = "warehouse") -> Warehouse:
+    """A warehouse given as an object, its code or its id."""
+    if isinstance(value, Warehouse):
+        return value
+    text = to_halfwidth(str(value if value is not None else "")).strip()
+    if not text:
+        raise InvalidInput.single(field, _("Choose a warehouse."))
+    warehouse = Warehouse.objects.filter(code=text.upper()).first()
+    if warehouse is None and text.isdigit():
+        warehouse = Warehouse.objects.filter(pk=int(text)).first()
+    if warehouse is None:
+        raise InvalidInput.single(field, _("No warehouse with the code %(code)s.") % {"code": text})
+    return warehouse
+
+
+def resolve_product(value: Product | str | int | None, field: str = "product") -> Product:
+    """A product given as an object, its SKU or its id."""
+    if isinstance(value, Product):
+        return value
+    text = to_halfwidth(str(value if value is not None else "")).strip()
+    if not text:
+        raise InvalidInput.single(field, _("Choose a product."))
+    product = Product.objects.filter(sku=text).first() or Product.objects.filter(sku__iexact=text).first()
+    if product is None and text.isdigit():
+        product = Product.objects.filter(pk=int(text)).first()
+    if product is None:
+        raise InvalidInput.single(field, _("No product with the SKU %(sku)s.") % {"sku": text})
+    return product
+
+
+def _active(warehouse: Warehouse, field: str = "warehouse") -> None:
+    if not warehouse.is_active:
+        raise InvalidInput.single(field, _("The warehouse %(code)s is inactive.") % {"code": warehouse.code})
+
+
+# --- warehouses ----------------------------------------------------------------------------------
+
+
+def _warehouse_fields(name: Any, address: Any) -> tuple[str, str, dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    name = str(name or "").strip()
+    address = str(address or "").strip()
+    if not name:
+        errors["name"] = [_("Enter a name.")]
+    elif len(name) > 50:
+        errors["name"] = [_("At most %(n)d characters.") % {"n": 50}]
+    if len(address) > 200:
+        errors["address"] = [_("At most %(n)d characters.") % {"n": 200}]
+    return name, address, errors
+
+
+@transaction.atomic
+def create_warehouse(*, by: Any, code: str, name: str, address: str = "") -> Warehouse:
+    """Create a warehouse; its code is upper-cased and must be unique."""
+    code = to_halfwidth(str(code or "")).strip().upper()
+    name, address, errors = _warehouse_fields(name, address)
+    if not code:
+        errors["code"] = [_("Enter a code.")]
+    elif not WAREHOUSE_CODE.fullmatch(code):
+        errors["code"] = [_("Use up to 20 letters, digits, '-' or '_'.")]
+    elif Warehouse.objects.filter(code=code).exists():
+        errors["code"] = [_("A warehouse with this code already exists.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    warehouse = Warehouse.objects.create(code=code, name=name, address=address)
+    record_audit(action="warehouse.create", by=by, obj=warehouse, data={"code": code, "name": name})
+    return warehouse
+
+
+@transaction.atomic
+def update_warehouse(
+    *, by: Any, warehouse: Warehouse, name: str, address: str = "", is_active: bool = True
+) -> Warehouse:
+    """Rename, re-address or (de)activate a warehouse; the code never changes (documents cite it)."""
+    name, address, errors = _warehouse_fields(name, address)
+    if errors:
+        raise InvalidInput(fields=errors)
+    warehouse = Warehouse.objects.select_for_update().get(pk=warehouse.pk)
+    changes = {
+        field: [getattr(warehouse, field), new]
+        for field, new in (("name", name), ("address", address), ("is_active", bool(is_active)))
+        if getattr(warehouse, field) != new
+    }
+    if changes:
+        warehouse.name, warehouse.address, warehouse.is_active = name, address, bool(is_active)
+        warehouse.save(update_fields=["name", "address", "is_active"])
+        record_audit(action="warehouse.update", by=by, obj=warehouse, data=changes)
+    return warehouse
+
+
+# --- stock levels and the ledger -----------------------------------------------------------------
+
+
+def _lock_level(product: Product, warehouse: Warehouse, *, create: bool) -> StockLevel | None:
+    locked = StockLevel.objects.select_for_update()
+    level = locked.filter(product=product, warehouse=warehouse).first()
+    if level is None and create:
+        created, _created = StockLevel.objects.get_or_create(product=product, warehouse=warehouse)
+        level = locked.get(pk=created.pk)
+    return level
+
+
+def _append(
+    level: StockLevel,
+    *,
+    kind: str,
+    qty: Decimal,
+    reference: str = "",
+    note: str = "",
+    by: Any = None,
+    from_reservation: bool = False,
+) -> StockMove:
+    StockLevel.objects.filter(pk=level.pk).update(
+        on_hand_qty=level.on_hand_qty, reserved_qty=level.reserved_qty
+    )
+    return StockMove.objects.create(
+        product_id=level.product_id,
+        warehouse_id=level.warehouse_id,
+        kind=kind,
+        qty=qty,
+        from_reservation=from_reservation,
+        on_hand_after=level.on_hand_qty,
+        reserved_after=level.reserved_qty,
+        reference=reference,
+        note=note,
+        created_by=by if getattr(by, "pk", None) else None,
+    )
+
+
+def _allow_negative() -> bool:
+    return bool(get_parameter("stock.allow_negative"))
+
+
+def _short(product: Product, requested: Decimal, available: Decimal) -> InsufficientStock:
+    places = product.unit_decimals
+    return InsufficientStock(
+        sku=product.sku,
+        requested=qty_str(requested, places),
+        available=qty_str(max(available, Decimal(0)), places),
+        unit=product.unit,
+    )
+
+
+def reserved_for_reference(*, product: Product, warehouse: Warehouse, reference: str) -> Decimal:
+    """What a document still holds reserved: Σ reserve − Σ release − Σ issue from its reservation."""
+    held = Decimal(0)
+    rows = StockMove.objects.filter(product=product, warehouse=warehouse, reference=reference).values_list(
+        "kind", "qty", "from_reservation"
+    )
+    for kind, qty, from_reservation in rows:
+        if kind == Kind.RESERVE:
+            held += qty
+        elif kind == Kind.RELEASE or (kind == Kind.ISSUE and from_reservation):
+            held -= qty
+    return held
+
+
+def _normalise_lines(lines: Iterable[Any]) -> list[tuple[Any, Any]]:
+    pairs: list[tuple[Any, Any]] = []
+    for line in lines:
+        if isinstance(line, Mapping):
+            pairs.append((line.get("product"), line.get("qty")))
+        else:
+            product, qty = line
+            pairs.append((product, qty))
+    return pairs
+
+
+@transaction.atomic
+def receive_stock(
+    *,
+    by: Any,
+    warehouse: Warehouse | str | int,
+    lines: Iterable[Any],
+    reference: str = "",
+    note: str = "",
+) -> list[StockMove]:
+    """Book a receipt (入库): one ledger move per line, all lines or none.
+
+    ``lines`` holds ``(product, qty)`` pairs or ``{"product": …, "qty": …}`` dicts; a product may
+    be given as an object, a SKU or an id. Errors name the line: ``lines.0.qty``.
+    """
+    errors: dict[str, list[str]] = {}
+    try:
+        wh = resolve_warehouse(warehouse)
+        _active(wh)
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+        wh = None
+    try:
+        reference = _clean_reference(reference, required=False)
+        note = _clean_note(note)
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+    cleaned: list[tuple[Product, Decimal]] = []
+    pairs = _normalise_lines(lines)
+    if not pairs:
+        errors["lines"] = [_("Add at least one line.")]
+    for index, (raw_product, raw_qty) in enumerate(pairs):
+        try:
+            product = resolve_product(raw_product, f"lines.{index}.product")
+        except InvalidInput as exc:
+            errors.update(exc.fields)
+            continue
+        try:
+            cleaned.append((product, clean_qty(product, raw_qty, f"lines.{index}.qty")))
+        except InvalidInput as exc:
+            errors.update(exc.fields)
+    if errors or wh is None:
+        raise InvalidInput(fields=errors)
+    # Lock the levels in product order so two receipts for the same products cannot deadlock.
+    levels = {
+        product.pk: _lock_level(product, wh, create=True)
+        for product in sorted({p for p, _q in cleaned}, key=lambda p: p.pk)
+    }
+    moves = []
+    for product, qty in cleaned:
+        level = levels[product.pk]
+        assert level is not None
+        level.on_hand_qty += qty
+        moves.append(_append(level, kind=Kind.RECEIPT, qty=qty, reference=reference, note=note, by=by))
+    record_audit(
+        action="stock.receipt",
+        by=by,
+        obj=wh,
+        data={
+            "reference": reference,
+            "lines": [{"sku": p.sku, "qty": qty_str(q, p.unit_decimals)} for p, q in cleaned],
+        },
+    )
+    return moves
+
+
+@transaction.atomic
+def adjust_stock(
+    *,
+    by: Any,
+    warehouse: Warehouse | str | int,
+    product: Product | str | int,
+    reason: str,
+    qty_delta: Any = None,
+    counted_qty: Any = None,
+) -> StockMove:
+    """Correct the on-hand quantity (盘点调整) by a signed delta or to a counted quantity.
+
+    Refused when the result would be negative or below what is reserved, unless the parameter
+    ``stock.allow_negative`` is on.
+    """
+    wh = resolve_warehouse(warehouse)
+    _active(wh)
+    item = resolve_product(product)
+    reason = str(reason or "").strip()
+    if not reason:
+        raise InvalidInput.single("reason", _("Enter the reason for the adjustment."))
+    if len(reason) > 200:
+        raise InvalidInput.single("reason", _("At most %(n)d characters.") % {"n": 200})
+    given_delta = qty_delta is not None and str(qty_delta).strip() != ""
+    given_count = counted_qty is not None and str(counted_qty).strip() != ""
+    if given_delta == given_count:
+        raise InvalidInput.single("qty_delta", _("Enter either the change or the counted quantity."))
+    level = _lock_level(item, wh, create=True)
+    assert level is not None
+    if given_delta:
+        delta = clean_qty(item, qty_delta, "qty_delta", signed=True)
+    else:
+        counted = clean_qty(item, counted_qty, "counted_qty", allow_zero=True)
+        delta = counted - level.on_hand_qty
+        if delta == 0:
+            raise InvalidInput.single("counted_qty", _("The counted quantity equals the quantity on hand."))
+    new_on_hand = level.on_hand_qty + delta
+    field = "qty_delta" if given_delta else "counted_qty"
+    if not _allow_negative():
+        if new_on_hand < 0:
+            raise InvalidInput.single(field, _("Stock on hand would become negative."))
+        if new_on_hand < level.reserved_qty:
+            raise InvalidInput.single(
+                field,
+                _(
+                    "Stock on hand would fall below the reserved %(reserved)s %(unit)s; "
+                    "release reservations first."
+                )
+                % {"reserved": qty_str(level.reserved_qty, item.unit_decimals), "unit": item.unit},
+            )
+    old = level.on_hand_qty
+    level.on_hand_qty = new_on_hand
+    move = _append(level, kind=Kind.ADJUST, qty=delta, note=reason, by=by)
+    record_audit(
+        action="stock.adjust",
+        by=by,
+        obj=move,
+        data={
+            "warehouse": wh.code,
+            "sku": item.sku,
+            "from": qty_str(old, item.unit_decimals),
+            "to": qty_str(new_on_hand, item.unit_decimals),
+            "reason": reason,
+        },
+    )
+    return move
+
+
+@transaction.atomic
+def set_safety_stock(*, by: Any, product: Product, warehouse: Warehouse, qty: Any) -> StockLevel:
+    """Set the safety stock (安全库存) of a product in a warehouse; kept in the field history."""
+    value = clean_qty(product, qty, "safety_qty", allow_zero=True)
+    level = _lock_level(product, warehouse, create=True)
+    assert level is not None
+    if level.safety_qty != value:
+        old = level.safety_qty
+        level.safety_qty = value
+        level._change_reason = "set_safety_stock"  # type: ignore[attr-defined]
+        level._history_user = by if getattr(by, "pk", None) else None  # type: ignore[attr-defined]
+        level.save(update_fields=["safety_qty"])
+        record_audit(
+            action="stock.safety",
+            by=by,
+            obj=level,
+            data={"warehouse": warehouse.code, "sku": product.sku, "from": str(old), "to": str(value)},
+        )
+    return level
+
+
+@transaction.atomic
+def reserve_stock(
+    *, product: Product, warehouse: Warehouse, qty: Any, reference: str, by: Any = None
+) -> StockMove:
+    """Promise ``qty`` units to a document (预占); never more than is available.
+
+    Available = on hand − reserved (− safety stock when "stock.available_excludes_safety" is on).
+    The level row is locked first, so concurrent callers queue and each sees the previous result.
+    """
+    q = clean_qty(product, qty)
+    reference = _clean_reference(reference, required=True)
+    protect_safety = bool(get_parameter("stock.available_excludes_safety"))
+    level = _lock_level(product, warehouse, create=False)
+    if level is None:
+        raise _short(product, q, Decimal(0))
+    available = level.on_hand_qty - level.reserved_qty - (level.safety_qty if protect_safety else 0)
+    if q > available:
+        raise _short(product, q, available)
+    level.reserved_qty += q
+    return _append(level, kind=Kind.RESERVE, qty=q, reference=reference, by=by)
+
+
+def _check_held(product: Product, warehouse: Warehouse, reference: str, q: Decimal) -> None:
+    held = reserved_for_reference(product=product, warehouse=warehouse, reference=reference)
+    if q > held:
+        raise InsufficientReservation(
+            _("%(reference)s holds only %(held)s %(unit)s of %(sku)s reserved in this warehouse.")
+            % {
+                "reference": reference,
+                "held": qty_str(max(held, Decimal(0)), product.unit_decimals),
+                "unit": product.unit,
+                "sku": product.sku,
+            }
+        )
+
+
+@transaction.atomic
+def release_stock(
+    *, product: Product, warehouse: Warehouse, qty: Any, reference: str, by: Any = None
+) -> StockMove:
+    """Give back part or all of a document's reservation (释放预占)."""
+    q = clean_qty(product, qty)
+    reference = _clean_reference(reference, required=True)
+    level = _lock_level(product, warehouse, create=False)
+    if level is None:
+        raise _short(product, q, Decimal(0))
+    _check_held(product, warehouse, reference, q)
+    level.reserved_qty -= q
+    return _append(level, kind=Kind.RELEASE, qty=q, reference=reference, by=by)
+
+
+@transaction.atomic
+def issue_stock(
+    *,
+    product: Product,
+    warehouse: Warehouse,
+    qty: Any,
+    reference: str,
+    by: Any = None,
+    from_reservation: bool = True,
+) -> StockMove:
+    """Book goods out (出库), normally turning the document's reservation into an issue.
+
+    Without a reservation the quantity must be available, unless "stock.allow_negative" is on.
+    """
+    q = clean_qty(product, qty)
+    reference = _clean_reference(reference, required=True)
+    level = _lock_level(product, warehouse, create=not from_reservation)
+    if level is None:
+        raise _short(product, q, Decimal(0))
+    allow_negative = _allow_negative()
+    if from_reservation:
+        _check_held(product, warehouse, reference, q)
+        if level.on_hand_qty - q < 0 and not allow_negative:
+            raise _short(product, q, level.on_hand_qty)
+        level.reserved_qty -= q
+    elif q > level.on_hand_qty - level.reserved_qty and not allow_negative:
+        raise _short(product, q, level.on_hand_qty - level.reserved_qty)
+    level.on_hand_qty -= q
+    return _append(
+        level, kind=Kind.ISSUE, qty=q, reference=reference, by=by, from_reservation=from_reservation
+    )

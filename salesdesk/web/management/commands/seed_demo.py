@@ -1,0 +1,592 @@
+"""Load the demo company (a Shenzhen industrial-supplies distributor): people, customers, products, stock.
+
+Deterministic (``random.Random(2026)``), and idempotent: what already exists (users by name, customers by
+credit code, products by SKU, warehouses by code) is left alone. ``--if-empty`` does nothing at all once
+the user ``admin`` exists. Every write goes through the services of its area, so the data passes the
+same validation and lands in the audit log like anything a user enters.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import string
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from salesdesk.accounts.models import Department, Team, User
+from salesdesk.accounts.roles import ROLE_BY_CODE
+from salesdesk.accounts.services import create_department, create_team, create_user, set_team_manager
+from salesdesk.catalog.models import Category, Product
+from salesdesk.catalog.services import create_category, create_product
+from salesdesk.core.validators import gtin_check_digit, org_code_check_char, uscc_check_char
+from salesdesk.customers.models import Customer
+from salesdesk.customers.services import create_customer
+from salesdesk.inventory.models import Warehouse
+from salesdesk.inventory.services import create_warehouse, receive_stock, set_safety_stock
+
+SEED = 2026
+PASSWORD_FILE = "demo-password.txt"
+
+DEPARTMENTS = (
+    ("XS", "销售部"),
+    ("JH", "计划部"),
+    ("SC", "生产部"),
+    ("CC", "仓储物流部"),
+    ("CW", "财务部"),
+    ("SH", "售后部"),
+    ("XX", "信息部"),
+)
+TEAM = "华南销售一组"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    name: str
+    role: str
+    department: str
+    mobile: str
+
+
+USERS = (
+    DemoUser("admin", "系统管理员", "administrator", "XX", "13600001001"),
+    DemoUser("manager", "王强", "manager", "XS", "13600001002"),
+    DemoUser("sales1", "张伟", "salesperson", "XS", "13600001003"),
+    DemoUser("sales2", "李娜", "salesperson", "XS", "13600001004"),
+    DemoUser("planner", "刘洋", "planner", "JH", "13600001005"),
+    DemoUser("warehouse", "陈静", "warehouse", "CC", "13600001006"),
+    DemoUser("finance", "赵敏", "finance", "CW", "13600001007"),
+    DemoUser("service", "孙磊", "service", "SH", "13600001008"),
+)
+TEAM_MEMBERS = ("manager", "sales1", "sales2")
+
+# (county code, city prefix used in names, registering authority code, area code, streets)
+PLACES = (
+    ("440305", "深圳", "440300", "0755", ("科技园南路", "粤海大道", "高新南九道")),
+    ("440306", "深圳", "440300", "0755", ("宝安大道", "福海工业区福园一路", "沙井南环路")),
+    ("440307", "深圳", "440300", "0755", ("坂田五和大道", "布吉中心路", "平湖华南大道")),
+    ("440106", "广州", "440100", "020", ("天河路", "黄埔大道西", "中山大道")),
+    ("440113", "广州", "440100", "020", ("市桥光明北路", "大石105国道", "南村兴南大道")),
+    ("440604", "佛山", "440600", "0757", ("季华五路", "汾江中路", "张槎一路")),
+    ("440402", "珠海", "440400", "0756", ("情侣中路", "九洲大道", "南屏科技园屏北一路")),
+    ("310115", "上海", "310000", "021", ("张江路", "金桥路", "川沙路")),
+    ("310112", "上海", "310000", "021", ("莘庄工业区春东路", "七莘路", "紫星路")),
+    ("320505", "苏州", "320500", "0512", ("长江路", "狮山路", "金山路")),
+    ("320506", "苏州", "320500", "0512", ("吴中大道", "越溪苏旺路", "木渎金枫路")),
+    ("330106", "杭州", "330100", "0571", ("文三路", "西溪路", "天目山路")),
+    ("330110", "杭州", "330100", "0571", ("文一西路", "良渚古墩路", "临平迎宾路")),
+    ("330212", "宁波", "330200", "0574", ("鄞州大道", "首南中路", "天童南路")),
+    ("110108", "北京", "110000", "010", ("中关村大街", "上地十街", "学院路")),
+    ("120116", "天津", "120000", "022", ("泰达大街", "黄海路", "第三大街")),
+    ("370212", "青岛", "370200", "0532", ("株洲路", "松岭路", "香港东路")),
+    ("420106", "武汉", "420100", "027", ("武珞路", "中北路", "徐东大街")),
+    ("510107", "成都", "510100", "028", ("武侯大道", "科华北路", "高升桥东路")),
+    ("500112", "重庆", "500000", "023", ("金开大道", "龙溪街道新溉大道", "回兴街道宝环路")),
+    ("350203", "厦门", "350200", "0592", ("湖滨南路", "厦禾路", "鹭江道")),
+    ("430104", "长沙", "430100", "0731", ("麓谷大道", "桐梓坡路", "岳麓大道")),
+    ("610113", "西安", "610100", "029", ("科技路", "高新路", "长安南路")),
+    ("320106", "南京", "320100", "025", ("中山北路", "北京西路", "湖南路")),
+    ("340104", "合肥", "340100", "0551", ("长江西路", "黄山路", "望江西路")),
+)
+TRADE_NAMES = (
+    "华辰",
+    "恒泰",
+    "鑫源",
+    "宏达",
+    "瑞丰",
+    "汇通",
+    "永盛",
+    "嘉诚",
+    "联创",
+    "天润",
+    "盛世",
+    "金桥",
+    "中拓",
+    "博远",
+    "精工",
+    "启航",
+    "鼎力",
+    "新科",
+    "海纳",
+    "众合",
+    "凯达",
+    "安泰",
+    "德信",
+    "广源",
+)
+INDUSTRIES = (
+    ("精密机械", "机械制造"),
+    ("电子科技", "电子制造"),
+    ("自动化设备", "机械制造"),
+    ("五金制品", "五金加工"),
+    ("塑胶模具", "模具制造"),
+    ("汽车零部件", "汽车配件"),
+    ("建筑工程", "建筑施工"),
+    ("物业管理", "物业服务"),
+    ("新能源科技", "新能源"),
+    ("包装材料", "包装印刷"),
+    ("家具制造", "家具"),
+    ("环保设备", "环保"),
+)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余"
+GIVEN = "伟芳娜敏静磊强军洋勇艳杰娟涛明超秀霞平刚桂英华丽玲鹏飞晨宇浩然思雨欣怡子涵梓萱"
+TITLES = ("采购经理", "采购专员", "设备主管", "总经理", "行政主管", "仓库主管", "财务经理")
+GRADES = ("A", "B", "B", "C", "C", "C", "C", "D")
+
+# (category code, category name, [(name, specs, unit, base price, unit_decimals, packs)])
+# packs: extra units as (unit, rate to the base unit)
+Item = tuple[str, tuple[str, ...], str, str, int, tuple[tuple[str, int], ...]]
+CATALOGUE: tuple[tuple[str, str, tuple[Item, ...]], ...] = (
+    (
+        "01",
+        "紧固件",
+        (
+            (
+                "304不锈钢六角螺栓",
+                (
+                    "M6×20",
+                    "M6×30",
+                    "M8×20",
+                    "M8×30",
+                    "M8×40",
+                    "M10×30",
+                    "M10×50",
+                    "M12×40",
+                    "M12×60",
+                    "M16×80",
+                ),
+                "个",
+                "0.35",
+                0,
+                (("盒", 100),),
+            ),
+            (
+                "8.8级镀锌外六角螺栓",
+                ("M8×30", "M10×40", "M12×50", "M14×60", "M16×70", "M20×80"),
+                "个",
+                "0.28",
+                0,
+                (("盒", 50),),
+            ),
+            ("304不锈钢六角螺母", ("M6", "M8", "M10", "M12", "M16", "M20"), "个", "0.12", 0, (("盒", 200),)),
+            ("不锈钢平垫圈", ("Φ6", "Φ8", "Φ10", "Φ12", "Φ16"), "个", "0.05", 0, (("袋", 500),)),
+            (
+                "内六角圆柱头螺钉",
+                ("M4×10", "M5×12", "M6×16", "M8×20", "M10×25"),
+                "个",
+                "0.22",
+                0,
+                (("盒", 100),),
+            ),
+            ("膨胀螺栓", ("M8×80", "M10×100", "M12×120", "M16×150"), "套", "1.80", 0, (("盒", 50),)),
+            ("自攻螺钉", ("ST3.5×16", "ST4.2×19", "ST4.8×25"), "个", "0.04", 0, (("袋", 1000),)),
+            ("弹簧垫圈", ("Φ6", "Φ8", "Φ10", "Φ12", "Φ16"), "个", "0.04", 0, (("袋", 500),)),
+            ("不锈钢拉铆钉", ("3.2×8", "4×10", "4.8×12"), "个", "0.08", 0, (("盒", 500),)),
+            ("U型螺栓", ("M8×50", "M10×70", "M12×90"), "套", "2.40", 0, ()),
+        ),
+    ),
+    (
+        "02",
+        "润滑油品",
+        (
+            ("工业润滑油", ("4L×4桶", "18L", "200L"), "箱", "368.00", 0, ()),
+            ("抗磨液压油 L-HM46", ("18L", "200L"), "桶", "420.00", 0, ()),
+            ("锂基润滑脂", ("400g", "1kg", "15kg"), "支", "18.50", 0, (("箱", 24),)),
+            ("齿轮油 L-CKC220", ("18L", "170kg"), "桶", "560.00", 0, ()),
+            ("防锈剂 WD-40", ("350ml", "450ml"), "瓶", "32.00", 0, (("箱", 24),)),
+            ("导轨油 L-G68", ("18L", "200L"), "桶", "480.00", 0, ()),
+            ("切削液 乳化型", ("18L", "200L"), "桶", "310.00", 0, ()),
+            ("高温链条油", ("1L", "4L"), "瓶", "58.00", 0, (("箱", 12),)),
+        ),
+    ),
+    (
+        "03",
+        "轴承",
+        (
+            (
+                "深沟球轴承",
+                ("6201-2RS", "6202-2RS", "6203-2RS", "6204-2RS", "6205-2RS", "6206-2RS"),
+                "套",
+                "8.60",
+                0,
+                (),
+            ),
+            ("圆锥滚子轴承", ("30205", "30206", "30207", "30208"), "套", "36.00", 0, ()),
+            ("带座外球面轴承", ("UCP204", "UCP205", "UCP206", "UCF205"), "套", "42.00", 0, ()),
+            ("直线轴承", ("LM8UU", "LM12UU", "LM16UU", "LM20UU"), "个", "12.00", 0, ()),
+            ("调心球轴承", ("1205", "1206", "1207", "1208"), "套", "28.00", 0, ()),
+            ("推力球轴承", ("51104", "51105", "51106", "51107"), "套", "9.80", 0, ()),
+        ),
+    ),
+    (
+        "04",
+        "密封件",
+        (
+            ("丁腈橡胶O型圈", ("10×2", "20×2.5", "30×3", "50×3.5", "80×5"), "个", "0.60", 0, (("袋", 100),)),
+            ("氟橡胶骨架油封", ("TC25×40×7", "TC35×52×8", "TC45×62×8", "TC55×72×10"), "个", "6.50", 0, ()),
+            ("聚四氟乙烯生料带", ("12mm×10m", "20mm×15m"), "卷", "1.20", 0, (("箱", 200),)),
+            ("石棉橡胶板", ("1mm", "2mm", "3mm"), "kg", "15.00", 2, ()),
+            ("V型密封圈", ("V-20A", "V-30A", "V-40A"), "个", "1.50", 0, ()),
+            ("硅胶密封条", ("D型 8×6", "P型 9×5.5"), "米", "3.20", 1, (("卷", 50),)),
+        ),
+    ),
+    (
+        "05",
+        "五金工具",
+        (
+            ("开口扳手", ("8-10mm", "12-14mm", "17-19mm", "22-24mm"), "把", "14.00", 0, ()),
+            ("十字螺丝刀", ("PH1×100", "PH2×150", "PH3×200"), "把", "9.50", 0, ()),
+            ("电动冲击钻", ("750W 13mm", "1050W 16mm"), "台", "389.00", 0, ()),
+            ("角磨机", ("100型 850W", "125型 1200W"), "台", "299.00", 0, ()),
+            ("树脂切割片", ("Φ105×1.2", "Φ355×3.0"), "片", "2.60", 0, (("盒", 50),)),
+            ("钢卷尺", ("3m", "5m", "7.5m"), "把", "12.00", 0, ()),
+            ("内六角扳手套装", ("9件 公制", "9件 英制"), "套", "35.00", 0, ()),
+            ("数显游标卡尺", ("0-150mm", "0-200mm", "0-300mm"), "把", "118.00", 0, ()),
+            ("液压千斤顶", ("5T", "10T", "20T"), "台", "165.00", 0, ()),
+        ),
+    ),
+    (
+        "06",
+        "劳保用品",
+        (
+            ("防护手套 丁腈浸胶", ("M", "L", "XL"), "双", "4.50", 0, (("打", 12),)),
+            ("安全帽 ABS", ("红色", "黄色", "蓝色", "白色"), "顶", "26.00", 0, ()),
+            ("防尘口罩 KN95", ("头戴式",), "只", "1.80", 0, (("盒", 50),)),
+            ("劳保鞋 防砸防刺", ("39码", "40码", "41码", "42码", "43码", "44码"), "双", "128.00", 0, ()),
+            ("反光背心", ("均码",), "件", "9.00", 0, ()),
+            ("防护眼镜", ("透明防雾", "灰色防紫外"), "副", "8.50", 0, ()),
+            ("耳塞 防噪音", ("带线", "不带线"), "副", "1.20", 0, (("盒", 100),)),
+            ("焊工手套 牛皮", ("长款", "短款"), "双", "16.00", 0, ()),
+        ),
+    ),
+    (
+        "07",
+        "电气元件",
+        (
+            ("交流接触器", ("CJX2-0910 220V", "CJX2-1810 380V", "CJX2-3210 380V"), "只", "48.00", 0, ()),
+            ("小型断路器", ("1P C16", "2P C32", "3P C63"), "只", "22.00", 0, ()),
+            ("铜芯电缆 BVR", ("1.5平方", "2.5平方", "4平方", "6平方"), "米", "2.80", 1, (("卷", 100),)),
+            ("按钮开关", ("LA38-11 绿", "LA38-11 红"), "只", "6.80", 0, ()),
+            ("中间继电器", ("MY2NJ DC24V", "MY4NJ AC220V"), "只", "15.00", 0, ()),
+            ("行程开关", ("TZ-8108", "TZ-8111"), "只", "18.00", 0, ()),
+            ("热过载继电器", ("JRS1D-25 9-13A", "JRS1D-25 17-25A"), "只", "42.00", 0, ()),
+            ("LED指示灯", ("AD16-22DS 红", "AD16-22DS 绿", "AD16-22DS 黄"), "只", "3.50", 0, ()),
+        ),
+    ),
+    (
+        "08",
+        "管件阀门",
+        (
+            ("304不锈钢球阀", ("DN15", "DN20", "DN25", "DN32", "DN50"), "个", "38.00", 0, ()),
+            ("镀锌弯头 90°", ("DN15", "DN20", "DN25", "DN40"), "个", "3.20", 0, ()),
+            ("PPR热熔管", ("20×2.8", "25×3.5", "32×4.4"), "米", "5.60", 1, (("根", 4),)),
+            ("法兰闸阀", ("DN50 PN16", "DN80 PN16", "DN100 PN16"), "台", "460.00", 0, ()),
+            ("止回阀", ("DN25", "DN40", "DN50"), "个", "66.00", 0, ()),
+            ("不锈钢卡箍", ("Φ20-32", "Φ40-64"), "个", "2.20", 0, (("袋", 50),)),
+            ("压力表", ("0-1.6MPa Y-60", "0-2.5MPa Y-100"), "只", "28.00", 0, ()),
+        ),
+    ),
+)
+
+WAREHOUSES = (
+    ("SZ01", "深圳总仓", "广东省深圳市宝安区福海街道福园一路18号"),
+    ("GZ01", "广州仓", "广东省广州市番禺区南村镇兴南大道368号"),
+    ("SH01", "上海仓", "上海市闵行区春东路508号"),
+)
+
+
+def usccs_for(rng: random.Random, authority: str) -> str:
+    """A valid USCC (企业, 9 1) registered in ``authority``, with a valid organisation code inside."""
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body = "".join(rng.choice(alphabet) for _ in range(8))
+    first17 = f"91{authority}{body}{org_code_check_char(body)}"
+    return first17 + uscc_check_char(first17)
+
+
+def ean13(seq: int) -> str:
+    """An EAN-13 under the 690 (China) prefix with its check digit."""
+    first12 = f"6901234{seq:05d}"
+    return first12 + gtin_check_digit(first12)
+
+
+def generate_password() -> str:
+    """A random password meeting the policy: 14 characters, all four classes, no user name inside."""
+    alphabet = string.ascii_letters + string.digits + "-_!@#%"
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(14))
+        classes = [
+            any(c.islower() for c in candidate),
+            any(c.isupper() for c in candidate),
+            any(c.isdigit() for c in candidate),
+            any(not c.isalnum() for c in candidate),
+        ]
+        if all(classes) and not any(u.username in candidate.lower() for u in USERS):
+            return candidate
+
+
+class Command(BaseCommand):
+    help = "Load the demo company: users (one per role), 40 customers, 200 products, 3 warehouses with stock."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--if-empty", action="store_true", help="do nothing when the user admin exists")
+        parser.add_argument("--customers", type=int, default=40, help="how many customers (default 40)")
+        parser.add_argument("--products", type=int, default=200, help="how many products (default 200)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password_file = Path(settings.VAR_DIR) / PASSWORD_FILE
+        if options["if_empty"] and User.objects.filter(username="admin").exists():
+            self.stdout.write(_("Demo data already present; nothing loaded."))
+            self._print_logins(self._known_password(password_file))
+            return
+        password = self._password(password_file)
+        rng = random.Random(SEED)
+        with transaction.atomic():
+            users = self._people(password)
+            admin = users["admin"]
+            self._customers(rng, admin, users, options["customers"])
+            products = self._products(rng, admin, options["products"])
+            self._stock(rng, admin, products)
+        self.stdout.write(self.style.SUCCESS(_("Demo data is ready.")))
+        self._print_logins(password)
+
+    # --- password ---------------------------------------------------------------------------------
+
+    def _known_password(self, password_file: Path) -> str | None:
+        env = os.environ.get("SALESDESK_DEMO_PASSWORD") or getattr(settings, "DEMO_PASSWORD", "")
+        if env:
+            return env
+        if password_file.exists():
+            return password_file.read_text(encoding="utf-8").strip() or None
+        return None
+
+    def _password(self, password_file: Path) -> str:
+        known = self._known_password(password_file)
+        if known:
+            for spec in USERS:
+                try:
+                    password_validation.validate_password(known, User(username=spec.username))
+                except ValidationError as exc:
+                    raise CommandError(
+                        _("The demo password breaks the password policy for %(user)s: %(reasons)s")
+                        % {"user": spec.username, "reasons": " ".join(exc.messages)}
+                    ) from None
+            return known
+        password = generate_password()
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        password_file.write_text(password + "\n", encoding="utf-8")
+        password_file.chmod(0o600)
+        self.stdout.write(_("Generated a demo password and saved it to %(path)s.") % {"path": password_file})
+        return password
+
+    def _print_logins(self, password: str | None) -> None:
+        self.stdout.write(_("Demo logins (user name, role, password):"))
+        shown = password or _("(unknown: set SALESDESK_DEMO_PASSWORD or see var/%(file)s)") % {
+            "file": PASSWORD_FILE
+        }
+        prefix = _("Demo login")
+        for spec in USERS:
+            label = str(ROLE_BY_CODE[spec.role].label)
+            self.stdout.write(f"  {prefix} {spec.username:<10} {label:<8} {shown}")
+
+    # --- people -----------------------------------------------------------------------------------
+
+    def _people(self, password: str) -> dict[str, User]:
+        departments = {d.code: d for d in Department.objects.all()}
+        for code, name in DEPARTMENTS:
+            if code not in departments:
+                departments[code] = create_department(code=code, name=name, by=None)
+        team = Team.objects.filter(name=TEAM).first() or create_team(
+            name=TEAM, department=departments["XS"], by=None
+        )
+        users: dict[str, User] = {
+            u.username: u for u in User.objects.filter(username__in=[s.username for s in USERS])
+        }
+        for spec in USERS:
+            if spec.username in users:
+                continue
+            users[spec.username] = create_user(
+                username=spec.username,
+                password=password,
+                name=spec.name,
+                roles=[spec.role],
+                team=team if spec.username in TEAM_MEMBERS else None,
+                department=departments[spec.department],
+                mobile=spec.mobile,
+                by=users.get("admin"),
+            )
+        if team.manager_id is None:
+            set_team_manager(team=team, manager=users["manager"], by=users["admin"])
+        return users
+
+    # --- customers --------------------------------------------------------------------------------
+
+    def _customers(self, rng: random.Random, admin: User, users: dict[str, User], count: int) -> None:
+        owners = [users["sales1"], users["sales1"], users["sales2"], users["sales2"], users["manager"]]
+        used_names: set[str] = set()
+        used_mobiles: set[str] = {spec.mobile for spec in USERS}
+        existing = set(Customer.objects.values_list("uscc", flat=True))
+        for i in range(count):
+            place = PLACES[i % len(PLACES)]
+            county, city, authority, area, streets = place
+            while True:
+                trade = rng.choice(TRADE_NAMES)
+                industry, sector = rng.choice(INDUSTRIES)
+                name = (
+                    f"{city}市{trade}{industry}有限公司"
+                    if city not in {"北京", "上海", "天津", "重庆"}
+                    else (f"{city}{trade}{industry}有限公司")
+                )
+                if name not in used_names:
+                    used_names.add(name)
+                    break
+            uscc = usccs_for(rng, authority)
+            contacts = []
+            for c in range(rng.choice((1, 1, 2))):
+                while True:
+                    mobile = f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}"
+                    if mobile not in used_mobiles:
+                        used_mobiles.add(mobile)
+                        break
+                person = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+                contacts.append(
+                    {
+                        "name": person,
+                        "title": rng.choice(TITLES),
+                        "mobile": mobile,
+                        "phone": f"{area}-{rng.randint(2, 8)}{rng.randint(0, 9999999):07d}"
+                        if area != "0755" or c
+                        else "",
+                        "is_primary": c == 0,
+                    }
+                )
+            street = rng.choice(streets)
+            detail = f"{street}{rng.randint(1, 399)}号"
+            if rng.random() < 0.5:
+                detail += f"{rng.choice(('A', 'B', 'C', '1', '2', '3'))}栋{rng.randint(1, 12)}楼"
+            addresses = [
+                {
+                    "region_code": county,
+                    "detail": detail,
+                    "receiver": contacts[0]["name"],
+                    "mobile": contacts[0]["mobile"],
+                    "is_default": True,
+                }
+            ]
+            grade = rng.choice(GRADES)
+            credit_limit = str(rng.choice((50000, 100000, 200000, 300000, 500000)))
+            payment_term_days = rng.choice((0, 30, 30, 60, 90))
+            source = rng.choice(("老客户介绍", "展会", "官网咨询", "电话开发"))
+            if uscc in existing:  # every draw above is made anyway, so a re-run yields the same data
+                continue
+            create_customer(
+                by=admin,
+                name=name,
+                kind=Customer.Kind.COMPANY,
+                uscc=uscc,
+                grade=grade,
+                credit_limit=credit_limit,
+                payment_term_days=payment_term_days,
+                owner=owners[i % len(owners)],
+                industry=sector,
+                source=source,
+                tax_number=uscc,
+                contacts=contacts,
+                addresses=addresses,
+            )
+
+    # --- catalogue --------------------------------------------------------------------------------
+
+    def _products(self, rng: random.Random, admin: User, count: int) -> list[Product]:
+        rows: list[tuple[str, str, str, str, str, str, int, tuple[tuple[str, int], ...]]] = []
+        categories: dict[str, Category] = {c.code: c for c in Category.objects.all()}
+        for code, cat_name, items in CATALOGUE:
+            if code not in categories:
+                categories[code] = create_category(by=admin, code=code, name=cat_name)
+            for name, specs, unit, price, decimals, packs in items:
+                for spec in specs:
+                    rows.append((code, cat_name, name, spec, unit, price, decimals, packs))
+        # Interleave the categories so a small --products still covers all of them.
+        by_category: dict[str, list[Any]] = {}
+        for row in rows:
+            by_category.setdefault(row[0], []).append(row)
+        ordered: list[Any] = []
+        while any(by_category.values()):
+            for code in sorted(by_category):
+                if by_category[code]:
+                    ordered.append(by_category[code].pop(0))
+        if count > len(ordered):
+            raise CommandError(_("The demo catalogue has %(n)d products.") % {"n": len(ordered)})
+        existing = {p.sku: p for p in Product.objects.all()}
+        products: list[Product] = []
+        for seq, (code, _cat, name, spec, unit, price, decimals, packs) in enumerate(
+            ordered[:count], start=1
+        ):
+            sku = f"{code}-{seq:04d}"
+            factor = Decimal(rng.choice(("0.9", "1", "1", "1.1", "1.2", "1.35")))
+            brand = rng.choice(("", "东明", "晋亿", "长城", "统一", "哈轴", "正泰", "德力西", "世达"))
+            if sku in existing:
+                products.append(existing[sku])
+                continue
+            list_price = (Decimal(price) * factor).quantize(Decimal("0.01"))
+            products.append(
+                create_product(
+                    by=admin,
+                    sku=sku,
+                    name=name,
+                    spec=spec,
+                    unit=unit,
+                    unit_decimals=decimals,
+                    tax_rate="13%",
+                    list_price=str(list_price),
+                    floor_price=str((list_price * Decimal("0.85")).quantize(Decimal("0.01"))),
+                    barcode=ean13(seq),
+                    category=categories[code],
+                    brand=brand,
+                    units=[{"unit": u, "rate_to_base": str(rate)} for u, rate in packs],
+                )
+            )
+        return products
+
+    # --- warehouses and stock ---------------------------------------------------------------------
+
+    def _stock(self, rng: random.Random, admin: User, products: list[Product]) -> None:
+        warehouses = {w.code: w for w in Warehouse.objects.all()}
+        fresh = []
+        for code, name, address in WAREHOUSES:
+            if code not in warehouses:
+                warehouses[code] = create_warehouse(by=admin, code=code, name=name, address=address)
+                fresh.append(code)
+        if not fresh or not products:
+            return
+        for index, code in enumerate(fresh):
+            warehouse = warehouses[code]
+            share = products if code == "SZ01" else [p for p in products if rng.random() < 0.5]
+            lines = []
+            for product in share:
+                qty = Decimal(rng.choice((20, 50, 80, 120, 200, 500, 1000)))
+                if product.unit_decimals:
+                    qty += Decimal(rng.randint(0, 9)) / 10
+                lines.append({"product": product, "qty": str(qty)})
+            if lines:
+                receive_stock(
+                    by=admin,
+                    warehouse=warehouse,
+                    lines=lines,
+                    reference=f"RK-DEMO-{index + 1:03d}",
+                    note="期初入库",
+                )
+        # A few products below their safety stock, so the workbench has something to show.
+        main = warehouses["SZ01"]
+        for product in products[:: max(1, len(products) // 8)][:8]:
+            set_safety_stock(by=admin, product=product, warehouse=main, qty="2000")
