@@ -118,13 +118,11 @@ def browser(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
 
     # Playwright's event loop makes Django hand out new connection objects; carry the serialized copy
     # of the migrated database over so serialized_rollback restores roles and regions after a flush.
-    saved = {
-        alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections
-    }
+    saved = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
     with sync_playwright() as pw:
         for alias, contents in saved.items():
             if contents is not None:
-                connections[alias]._test_serialized_contents = contents
+                setattr(connections[alias], "_test_serialized_contents", contents)  # noqa: B010
         instance = pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,

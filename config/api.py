@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from salesdesk.api import auth, catalog, customers, inventory, system
+from salesdesk.api import auth, catalog, customers, fulfillment, inventory, orders, pricing, shipping, system
 from salesdesk.api.common import AUTH
 from salesdesk.core.errors import DomainError
 
@@ -33,6 +33,12 @@ api.add_router("/", system.router)
 api.add_router("/customers", customers.router)
 api.add_router("/", catalog.router)
 api.add_router("/", inventory.router)
+api.add_router("/pricing", pricing.router)
+# Fulfillment and shipping add paths under /api/orders/{id}/… : register them before the orders router,
+# whose /orders/{id}/{action} pattern would otherwise take those paths.
+api.add_router("/", fulfillment.router)
+api.add_router("/", shipping.router)
+api.add_router("/orders", orders.router)
 
 
 def _body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:

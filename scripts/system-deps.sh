@@ -6,6 +6,7 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 command -v msgfmt >/dev/null || need+=(gettext)
+command -v pdftoppm >/dev/null || need+=(poppler-utils)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "missing system packages: ${need[*]} (run as root: apt-get install -y ${need[*]})" >&2

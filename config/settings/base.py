@@ -33,6 +33,10 @@ INSTALLED_APPS = [
     "salesdesk.customers",
     "salesdesk.catalog",
     "salesdesk.inventory",
+    "salesdesk.pricing",
+    "salesdesk.orders",
+    "salesdesk.fulfillment",
+    "salesdesk.shipping",
     "salesdesk.api",
     "salesdesk.web",
 ]

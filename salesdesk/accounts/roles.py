@@ -29,15 +29,56 @@ class Role:
 
 
 _CUSTOMER_RW = ("customers.view_customer", "customers.add_customer", "customers.change_customer")
-_CATALOG_R = ("catalog.view_product", "inventory.view_warehouse", "inventory.view_stocklevel")
+_CATALOG_R = (
+    "catalog.view_product",
+    "inventory.view_warehouse",
+    "inventory.view_stocklevel",
+    "pricing.view_pricelist",
+    "orders.view_salesorder",
+)
+_ORDERS_RW = ("orders.add_salesorder", "orders.change_salesorder")
+# Fulfillment and shipping: everyone sees plans, alerts, shipments and the knowledge base, and may
+# comment, report exceptions and write articles.
+_COLLAB = (
+    "fulfillment.view_planstep",
+    "fulfillment.view_alert",
+    "fulfillment.view_capacity",
+    "fulfillment.view_article",
+    "fulfillment.add_article",
+    "fulfillment.add_comment",
+    "fulfillment.view_orderexception",
+    "fulfillment.add_orderexception",
+    "fulfillment.view_changerequest",
+    "shipping.view_shipment",
+)
+_PLANNING = (
+    "fulfillment.change_planstep",
+    "fulfillment.reassign_planstep",
+    "fulfillment.change_capacity",
+    "fulfillment.add_plantemplate",
+    "fulfillment.change_plantemplate",
+    "fulfillment.view_plantemplate",
+    "fulfillment.change_orderexception",
+)
+_SHIPPING_RW = ("shipping.add_shipment", "shipping.change_shipment", "shipping.add_trackingevent")
+_PRICING_RW = ("pricing.add_pricelist", "pricing.change_pricelist")
 
 ROLES: tuple[Role, ...] = (
-    Role("salesperson", _("Salesperson"), Scope.OWN, (*_CUSTOMER_RW, *_CATALOG_R)),
+    Role("salesperson", _("Salesperson"), Scope.OWN, (*_CUSTOMER_RW, *_CATALOG_R, *_ORDERS_RW)),
     Role(
         "manager",
         _("Sales manager"),
         Scope.TEAM,
-        (*_CUSTOMER_RW, *_CATALOG_R, "customers.view_full_contact", "customers.reassign_customer"),
+        (
+            *_CUSTOMER_RW,
+            *_CATALOG_R,
+            *_ORDERS_RW,
+            *_PRICING_RW,
+            "customers.view_full_contact",
+            "customers.reassign_customer",
+            "orders.approve_salesorder",
+            "orders.export_salesorder",
+        ),
     ),
     Role("planner", _("Planner / production"), Scope.ALL, ("customers.view_customer", *_CATALOG_R)),
     Role(
@@ -57,7 +98,13 @@ ROLES: tuple[Role, ...] = (
         "finance",
         _("Finance"),
         Scope.ALL,
-        ("customers.view_customer", "customers.change_customer", "customers.view_full_contact", *_CATALOG_R),
+        (
+            "customers.view_customer",
+            "customers.change_customer",
+            "customers.view_full_contact",
+            "orders.export_salesorder",
+            *_CATALOG_R,
+        ),
     ),
     Role("service", _("After-sales"), Scope.ALL, ("customers.view_customer", *_CATALOG_R)),
     Role(
@@ -83,6 +130,10 @@ ROLES: tuple[Role, ...] = (
             "accounts.view_user",
             "accounts.add_user",
             "accounts.change_user",
+            *_ORDERS_RW,
+            *_PRICING_RW,
+            "orders.approve_salesorder",
+            "orders.export_salesorder",
         ),
     ),
 )
@@ -93,6 +144,29 @@ ROLES = tuple(
     else r
     for r in ROLES
 )
+_EXTRA: dict[str, tuple[str, ...]] = {
+    "salesperson": (*_COLLAB, "fulfillment.add_changerequest", "fulfillment.change_planstep"),
+    "manager": (
+        *_COLLAB,
+        "fulfillment.add_changerequest",
+        "fulfillment.approve_changerequest",
+        "fulfillment.change_orderexception",
+        "fulfillment.change_planstep",
+        "fulfillment.reassign_planstep",
+    ),
+    "planner": (*_COLLAB, *_PLANNING),
+    "warehouse": (*_COLLAB, *_SHIPPING_RW, "fulfillment.change_planstep"),
+    "finance": (*_COLLAB, "fulfillment.change_planstep"),
+    "service": (*_COLLAB, "fulfillment.change_planstep", "fulfillment.change_orderexception"),
+    "administrator": (
+        *_COLLAB,
+        *_PLANNING,
+        *_SHIPPING_RW,
+        "fulfillment.add_changerequest",
+        "fulfillment.approve_changerequest",
+    ),
+}
+ROLES = tuple(Role(r.code, r.label, r.scope, (*r.permissions, *_EXTRA.get(r.code, ()))) for r in ROLES)
 ROLE_BY_CODE = {r.code: r for r in ROLES}
 
 

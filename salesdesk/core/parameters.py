@@ -107,6 +107,30 @@ _CUSTOMERS = gettext_lazy("Customers")
 
 DEFINITIONS: tuple[ParameterDef, ...] = (
     ParameterDef(
+        "company.name",
+        gettext_lazy("Company name (printed on documents)"),
+        "text",
+        "深圳市示例科技有限公司",
+        gettext_lazy("Company"),
+        extra={"max_length": 100},
+    ),
+    ParameterDef(
+        "company.address",
+        gettext_lazy("Company address"),
+        "text",
+        "广东省深圳市南山区科技园路1号",
+        gettext_lazy("Company"),
+        extra={"max_length": 200},
+    ),
+    ParameterDef(
+        "company.phone",
+        gettext_lazy("Company phone"),
+        "text",
+        "0755-86013388",
+        gettext_lazy("Company"),
+        extra={"max_length": 40},
+    ),
+    ParameterDef(
         "orders.default_type",
         gettext_lazy("Default order type"),
         "choice",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import base, catalog, customers, inventory, system
+from .views import base, catalog, customers, fulfillment, inventory, orders, pricing, shipping, system
 
 app_name = "web"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     *customers.urlpatterns,
     *catalog.urlpatterns,
     *inventory.urlpatterns,
+    *pricing.urlpatterns,
+    *orders.urlpatterns,
+    *fulfillment.urlpatterns,
+    *shipping.urlpatterns,
 ]

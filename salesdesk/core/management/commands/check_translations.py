@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-APPS = ("core", "accounts", "customers", "catalog", "inventory", "api", "web")
 LOCALE = "zh_Hans"
 
 
@@ -83,8 +82,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         base = Path(settings.BASE_DIR) / "salesdesk"
+        apps = sorted(p.parent.name for p in base.glob("*/apps.py"))
         problems: list[str] = []
-        for app in APPS:
+        for app in apps:
             app_dir = base / app
             po = app_dir / "locale" / LOCALE / "LC_MESSAGES" / "django.po"
             if options["update"]:

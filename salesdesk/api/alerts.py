@@ -1,0 +1,5 @@
+"""API for alerts (issue 4)."""
+
+from ninja import Router
+
+router = Router(tags=["alerts"])

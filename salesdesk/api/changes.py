@@ -1,0 +1,5 @@
+"""API for changes (issue 4)."""
+
+from ninja import Router
+
+router = Router(tags=["changes"])

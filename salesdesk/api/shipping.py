@@ -1,0 +1,5 @@
+"""API for shipping."""
+
+from ninja import Router
+
+router = Router(tags=["shipping"])

@@ -1,0 +1,5 @@
+"""Pages for shipping."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
