@@ -9,7 +9,7 @@ export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
 .DEFAULT_GOAL := help
 .PHONY: help run test check lint types layers templates migrations-check translations messages openapi \
-        openapi-check pytest pytest-fast browser seed bench-reserve worker clean lock install install-dev
+        openapi-check docs-check pytest pytest-fast browser seed bench-reserve worker clean lock install install-dev
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -59,7 +59,7 @@ system-deps: ## Install Chromium, CJK fonts and gettext when missing (needs root
 
 test: $(VENV)/.dev system-deps compile-messages check ## Install dev dependencies and run every check and test
 
-check: lint types layers templates migrations-check translations openapi-check pytest ## Every check (assumes installed)
+check: lint types layers templates migrations-check translations openapi-check docs-check pytest ## Every check (assumes installed)
 
 lint: ## ruff lint and format check
 	$(VENV)/bin/ruff check .
@@ -88,6 +88,9 @@ openapi: ## Write openapi.json from the API
 
 openapi-check: ## Fail when openapi.json is not what the API serves
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py export_openapi --check openapi.json
+
+docs-check: ## docs/order-lifecycle.md matches orders/transitions.py
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py order_lifecycle_doc --check
 
 pytest: ## The whole test suite, browser tests included
 	$(VENV)/bin/pytest -q -p no:cacheprovider

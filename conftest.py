@@ -178,3 +178,14 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip_pg)
+
+
+def open_menu(pg: Any, group: str, item: str) -> None:
+    """Open a navigation menu with the keyboard and follow one of its entries."""
+    toggle = pg.get_by_role("button", name=group, exact=True)
+    toggle.focus()
+    pg.keyboard.press("Enter")
+    link = pg.get_by_role("link", name=item, exact=True)
+    link.wait_for(state="visible")
+    link.focus()
+    pg.keyboard.press("Enter")

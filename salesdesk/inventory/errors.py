@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from salesdesk.core.errors import Conflict
 
@@ -15,7 +15,7 @@ class InsufficientStock(Conflict):
 
     code = "insufficient_stock"
     status = 409
-    default_message = _l("Not enough stock.")
+    default_message = gettext_lazy("Not enough stock.")
 
     def __init__(self, *, sku: str, requested: str, available: str, unit: str) -> None:
         super().__init__(
@@ -34,4 +34,4 @@ class InsufficientReservation(Conflict):
 
     code = "insufficient_reservation"
     status = 409
-    default_message = _l("Not enough reserved stock.")
+    default_message = gettext_lazy("Not enough reserved stock.")

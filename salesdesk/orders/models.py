@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
@@ -23,7 +25,7 @@ from .choices import (
 ZERO = Decimal("0")
 
 
-def _money(verbose: str, **kwargs: object) -> models.DecimalField:
+def _money(verbose: Any, **kwargs: object) -> models.DecimalField:
     return models.DecimalField(verbose, max_digits=18, decimal_places=2, default=ZERO, **kwargs)  # type: ignore[arg-type]
 
 
@@ -156,7 +158,8 @@ class SalesOrder(models.Model):
                 condition=models.Q(idempotency_key__isnull=False),
             ),
             models.CheckConstraint(
-                condition=models.Q(total_amount=models.F("net_amount") + models.F("tax_amount")),
+                # Round() keeps the check exact on SQLite, which stores decimals as floats.
+                condition=models.Q(total_amount=Round(models.F("net_amount") + models.F("tax_amount"), 2)),
                 name="order_total_is_net_plus_tax",
             ),
         ]
@@ -230,7 +233,7 @@ class SalesOrderLine(models.Model):
                 condition=models.Q(shipped_qty__lte=models.F("qty")), name="order_line_shipped_le_qty"
             ),
             models.CheckConstraint(
-                condition=models.Q(amount=models.F("net_amount") + models.F("tax_amount")),
+                condition=models.Q(amount=Round(models.F("net_amount") + models.F("tax_amount"), 2)),
                 name="order_line_amount_is_net_plus_tax",
             ),
         ]

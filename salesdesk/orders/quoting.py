@@ -89,7 +89,8 @@ def _decimal(raw: Any, path: str, errors: dict[str, list[str]]) -> Decimal | Non
 def _lookup_products(refs: list[Any]) -> dict[str, Product]:
     """Map every reference (a Product, its id or its SKU) to the product, with at most two queries."""
     found: dict[str, Product] = {}
-    ids, skus = set(), set()
+    ids: set[str] = set()
+    skus: set[str] = set()
     for ref in refs:
         if isinstance(ref, Product):
             found[str(ref.pk)] = ref

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from salesdesk.accounts.scope import owner_scope_q
@@ -72,7 +72,10 @@ def list_orders(
     if salesperson not in (None, ""):
         qs = qs.filter(owner_id=getattr(salesperson, "pk", salesperson))
     if product not in (None, ""):
-        qs = qs.filter(lines__product_id=getattr(product, "pk", product)).distinct()
+        # EXISTS instead of a join + DISTINCT: keeps "newest first, first 50" on the id index and
+        # probes the (product, order) line index per candidate order.
+        pid = getattr(product, "pk", product)
+        qs = qs.filter(Exists(SalesOrderLine.objects.filter(order_id=OuterRef("pk"), product_id=pid)))
     phone_digits = re.sub(r"\D", "", to_halfwidth(phone or ""))
     if phone_digits:
         qs = qs.filter(Q(contact_phone__contains=phone_digits) | Q(ship_mobile__contains=phone_digits))
@@ -97,22 +100,53 @@ def page_orders(
     return rows[:limit], next_after
 
 
-def get_order(*, user: Any, pk: Any) -> SalesOrder:
-    """One order with its lines (and their products and warehouses) and its timeline; 404 outside scope."""
+# Beyond this many matching orders a list says "10,000+" instead of counting a million rows.
+COUNT_CAP = 10_000
+
+
+def count_orders(*, user: Any, cap: int = COUNT_CAP, **filters: Any) -> tuple[int, bool]:
+    """How many orders ``list_orders`` would give, counted up to ``cap``: (count, capped).
+
+    ``capped`` is True when there are more than ``cap``; then ``count`` is ``cap``. Counting stops at
+    ``cap + 1`` rows (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``), so the cost does not grow with the table.
+    """
+    counted = list_orders(user=user, **filters).select_related(None).order_by()[: cap + 1].count()
+    return (cap, True) if counted > cap else (counted, False)
+
+
+def get_order(*, user: Any, pk: Any, with_events: bool = True) -> SalesOrder:
+    """One order with its lines (and their products and warehouses) and its timeline; 404 outside scope.
+
+    ``with_events=False`` leaves the timeline out (one query less, for answers that do not show it).
+    """
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound() from None
+    prefetch: list[Any] = [
+        Prefetch("lines", queryset=SalesOrderLine.objects.select_related("product", "warehouse"))
+    ]
+    if with_events:
+        prefetch.append(Prefetch("events", queryset=OrderEvent.objects.select_related("actor")))
     order = (
         _scoped(user)
         .select_related("owner", "created_by", "customer", "approved_by", "address")
-        .prefetch_related(
-            Prefetch("lines", queryset=SalesOrderLine.objects.select_related("product", "warehouse")),
-            Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
-        )
+        .prefetch_related(*prefetch)
         .filter(pk=pk)
         .first()
     )
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def get_order_header(*, user: Any, pk: Any) -> SalesOrder:
+    """Just the order row (no lines, no timeline), for actions that lock and re-read it; 404 outside scope."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    order = _scoped(user).filter(pk=pk).first()
     if order is None:
         raise NotFound()
     return order
@@ -257,7 +291,7 @@ def export_rows(*, user: Any, filters: dict[str, Any] | None = None) -> Iterator
     qs = list_orders(user=user, **(filters or {}))
     for order in qs.iterator(chunk_size=500):
         full = sees_full_contacts(user, order)
-        code, label = headline_status(order)
+        _code, label = headline_status(order)
         yield {
             "number": order.number,
             "order_date": order.order_date,

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from salesdesk.core.errors import Conflict
 
@@ -73,7 +73,7 @@ ACTIONS: dict[str, Action] = {
     for a in (
         Action(
             "submit",
-            _l("Submit"),
+            gettext_lazy("Submit"),
             frozenset({Status.DRAFT}),
             Status.SUBMITTED,
             "orders.change_salesorder",
@@ -81,88 +81,94 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "withdraw",
-            _l("Withdraw"),
+            gettext_lazy("Withdraw"),
             frozenset({Status.SUBMITTED}),
             Status.DRAFT,
             "orders.change_salesorder",
             guard=lambda o: o.approval_status != ApprovalStatus.APPROVED or not _customer_ok(o),
-            guard_message=_l("An approved order that the customer confirmed can no longer be withdrawn."),
+            guard_message=gettext_lazy(
+                "An approved order that the customer confirmed can no longer be withdrawn."
+            ),
         ),
         Action(
             "approve",
-            _l("Approve"),
+            gettext_lazy("Approve"),
             frozenset({Status.SUBMITTED}),
             None,
             "orders.approve_salesorder",
             guard=_approval_open,
-            guard_message=_l("The order is not awaiting approval."),
+            guard_message=gettext_lazy("The order is not awaiting approval."),
             style="success",
         ),
         Action(
             "reject",
-            _l("Reject"),
+            gettext_lazy("Reject"),
             frozenset({Status.SUBMITTED}),
             Status.DRAFT,
             "orders.approve_salesorder",
             guard=_approval_open,
-            guard_message=_l("The order is not awaiting approval."),
+            guard_message=gettext_lazy("The order is not awaiting approval."),
             needs_reason=True,
             style="outline-danger",
         ),
         Action(
             "send_confirmation",
-            _l("Send confirmation link"),
+            gettext_lazy("Send confirmation link"),
             frozenset({Status.SUBMITTED}),
             None,
             "orders.change_salesorder",
             guard=_can_ask_customer,
-            guard_message=_l("The order must be approved and not yet confirmed by the customer."),
+            guard_message=gettext_lazy("The order must be approved and not yet confirmed by the customer."),
         ),
         Action(
             "record_customer_confirmation",
-            _l("Record customer confirmation"),
+            gettext_lazy("Record customer confirmation"),
             frozenset({Status.SUBMITTED}),
             None,
             "orders.change_salesorder",
             guard=_can_ask_customer,
-            guard_message=_l("The order must be approved and not yet confirmed by the customer."),
+            guard_message=gettext_lazy("The order must be approved and not yet confirmed by the customer."),
             needs_reason=True,
         ),
         Action(
             "confirm",
-            _l("Confirm order"),
+            gettext_lazy("Confirm order"),
             frozenset({Status.SUBMITTED}),
             Status.CONFIRMED,
             "orders.change_salesorder",
             guard=lambda o: _approval_passed(o) and _customer_ok(o),
-            guard_message=_l("The order needs approval and the customer's confirmation first."),
+            guard_message=gettext_lazy("The order needs approval and the customer's confirmation first."),
             style="primary",
         ),
         Action(
             "hold",
-            _l("Hold"),
+            gettext_lazy("Hold"),
             frozenset({Status.CONFIRMED}),
             Status.ON_HOLD,
             "orders.change_salesorder",
             needs_reason=True,
         ),
         Action(
-            "resume", _l("Resume"), frozenset({Status.ON_HOLD}), Status.CONFIRMED, "orders.change_salesorder"
+            "resume",
+            gettext_lazy("Resume"),
+            frozenset({Status.ON_HOLD}),
+            Status.CONFIRMED,
+            "orders.change_salesorder",
         ),
         Action(
             "cancel",
-            _l("Cancel"),
+            gettext_lazy("Cancel"),
             frozenset({Status.DRAFT, Status.SUBMITTED, Status.CONFIRMED, Status.ON_HOLD}),
             Status.CANCELLED,
             "orders.change_salesorder",
             guard=_nothing_shipped,
-            guard_message=_l("Goods have been shipped: close the order short instead."),
+            guard_message=gettext_lazy("Goods have been shipped: close the order short instead."),
             needs_reason=True,
             style="outline-danger",
         ),
         Action(
             "close",
-            _l("Close short"),
+            gettext_lazy("Close short"),
             frozenset({Status.CONFIRMED, Status.ON_HOLD}),
             Status.CLOSED,
             "orders.change_salesorder",

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .carriers import carrier_name
+
 
 class ShipmentStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -58,6 +60,11 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def carrier_label(self) -> str:
+        """The carrier's Chinese name (顺丰速运) for a known code, else the text as entered."""
+        return carrier_name(self.carrier)
 
 
 class ShipmentLine(models.Model):

@@ -111,7 +111,7 @@ class ExceptionStatus(models.TextChoices):
 
 
 class OrderException(models.Model):
-    """Something that went wrong with an order: who owns it, why it happened, how it was solved, the lesson."""
+    """Something that went wrong with an order: its owner, why it happened, how it was solved, the lesson."""
 
     order = models.ForeignKey(
         "orders.SalesOrder", on_delete=models.CASCADE, related_name="exceptions", verbose_name=_("order")

@@ -16,7 +16,10 @@ class CapacityUnit(models.TextChoices):
 
 
 class PlanTemplate(models.Model):
-    """The ordered steps an order of one type goes through (备料 → 生产 → 质检 → 发货 → 签收 → 开票 → 收款)."""
+    """The ordered steps an order of one type goes through.
+
+    For example 备料 → 生产 → 质检 → 发货 → 签收 → 开票 → 收款.
+    """
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=50)
@@ -177,6 +180,10 @@ class DepartmentCapacity(models.Model):
     class Meta:
         verbose_name = _("department capacity")
         verbose_name_plural = _("department capacities")
+        permissions = [
+            ("view_capacity", "Can view capacity and loads"),
+            ("change_capacity", "Can change department capacity"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(per_day__gte=0), name="capacity_non_negative")
         ]
@@ -202,3 +209,24 @@ class CapacityOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department_id} {self.day}"
+
+
+class StepLoad(models.Model):
+    """The capacity one open step takes on one working day (summed per department and day for loads)."""
+
+    step = models.ForeignKey(
+        PlanStep, on_delete=models.CASCADE, related_name="day_loads", verbose_name=_("step")
+    )
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.CASCADE, related_name="+", verbose_name=_("department")
+    )
+    day = models.DateField(_("day"))
+    load = models.DecimalField(_("load"), max_digits=12, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("step load")
+        verbose_name_plural = _("step loads")
+        indexes = [models.Index(fields=["department", "day"], name="step_load_dept_day")]
+
+    def __str__(self) -> str:
+        return f"{self.step_id} {self.day} {self.load}"

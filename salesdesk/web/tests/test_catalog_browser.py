@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from conftest import browser_login
+from conftest import browser_login, open_menu
 from salesdesk.catalog.tests.factories import CategoryFactory, ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -24,7 +24,7 @@ def test_salesperson_finds_product_by_pinyin_initials(page: Any, salesperson: An
     ProductFactory.create(sku="QZ-1", name="铁钳")
 
     browser_login(page, salesperson.username)
-    page.get_by_role("link", name="商品", exact=True).click()
+    open_menu(page, "商品与库存", "商品")
     page.wait_for_url(f"{page.base_url}/products/")
     page.evaluate("window.__marker = 'same page'")
     rows = page.locator("#product-results tbody tr")

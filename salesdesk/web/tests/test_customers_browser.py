@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from conftest import browser_login
+from conftest import browser_login, open_menu
 from salesdesk.customers.models import Customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -28,7 +28,7 @@ def test_create_customer_with_wrong_then_correct_uscc(page: Any, user_factory: A
     user_factory("salesperson", username="sales_browser", name="王销售")
     browser_login(page, "sales_browser")
 
-    page.get_by_role("link", name="客户").first.click()
+    open_menu(page, "销售", "客户")
     page.get_by_role("link", name="新建客户").click()
     page.get_by_label("客户全称（发票抬头）").fill("福州示例电子科技有限公司")
     page.get_by_label("统一社会信用代码").fill("91350100M000100Y4Z")

@@ -13,6 +13,8 @@ from salesdesk.customers.selectors import count_customers, list_customers
 from salesdesk.inventory.formatting import qty_str
 from salesdesk.inventory.selectors import list_low_stock
 
+from .alerts import workbench_alerts_context
+
 LATEST_CUSTOMERS = 5
 LOW_STOCK_ROWS = 10
 
@@ -31,6 +33,7 @@ QUICK_LINKS: tuple[tuple[str, str | Promise, str], ...] = (
     ("web:product_create", _("New product"), "catalog.add_product"),
     ("web:stock_list", _("Stock levels"), "inventory.view_stocklevel"),
     ("web:stock_receipt", _("Receive stock"), "inventory.add_stockmove"),
+    ("web:alert_list", _("Alert centre"), "fulfillment.view_alert"),
     ("web:user_list", _("Users"), "accounts.view_user"),
     ("web:parameter_list", _("Parameters"), "core.change_parameter"),
     ("web:audit_list", _("Audit log"), "core.view_auditlog"),
@@ -50,8 +53,9 @@ def quick_links(user: Any) -> list[QuickLink]:
 
 
 def workbench_context(user: Any) -> dict[str, Any]:
-    """My customers (count and the latest few), low-stock products and quick links by role."""
+    """My customers (count and the latest few), low-stock products, my alerts and quick links by role."""
     context: dict[str, Any] = {"quick_links": quick_links(user), "customer_scope": user.data_scope}
+    context.update(workbench_alerts_context(user))
     if user.has_perm("customers.view_customer"):
         context["customer_count"] = count_customers(user=user)
         context["latest_customers"] = list(list_customers(user=user, q="")[:LATEST_CUSTOMERS])

@@ -21,13 +21,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         manage = [sys.executable, "manage.py"]
         worker = subprocess.Popen([*manage, "db_worker"])
+        # the scheduler enqueues the alert scan, escalation and the daily digest for the worker
+        scheduler = subprocess.Popen([*manage, "run_scheduler"])
         try:
             subprocess.call([*manage, "runserver", f"{options['host']}:{options['port']}", "--noreload"])
         except KeyboardInterrupt:
             pass
         finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            for child in (scheduler, worker):
+                child.send_signal(signal.SIGTERM)
+            for child in (scheduler, worker):
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()

@@ -8,20 +8,26 @@ same validation and lands in the audit log like anything a user enters.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import secrets
 import string
-from dataclasses import dataclass
-from decimal import Decimal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.accounts.models import Department, Team, User
@@ -29,23 +35,56 @@ from salesdesk.accounts.roles import ROLE_BY_CODE
 from salesdesk.accounts.services import create_department, create_team, create_user, set_team_manager
 from salesdesk.catalog.models import Category, Product
 from salesdesk.catalog.services import create_category, create_product
+from salesdesk.core.audit import record_audit
 from salesdesk.core.validators import gtin_check_digit, org_code_check_char, uscc_check_char
 from salesdesk.customers.models import Customer
 from salesdesk.customers.services import create_customer
+from salesdesk.fulfillment.actions import run_order_action
+from salesdesk.fulfillment.alerts import scan_alerts
+from salesdesk.fulfillment.calendar import WorkCalendar
+from salesdesk.fulfillment.changes import request_change
+from salesdesk.fulfillment.comments import add_comment
+from salesdesk.fulfillment.exceptions import report_exception, resolve_exception
+from salesdesk.fulfillment.knowledge import article_from_exception
+from salesdesk.fulfillment.models import PlanStep, PlanTemplateStep
+from salesdesk.fulfillment.models.plans import StepStatus
+from salesdesk.fulfillment.plans import block_step, finish_step, start_step
 from salesdesk.inventory.models import Warehouse
+from salesdesk.inventory.selectors import get_stock
 from salesdesk.inventory.services import create_warehouse, receive_stock, set_safety_stock
+from salesdesk.orders.choices import ApprovalStatus
+from salesdesk.orders.models import SalesOrder
+from salesdesk.orders.services import (
+    approve_order,
+    cancel_order,
+    close_order,
+    create_order,
+    customer_confirm,
+    customer_request_change,
+    get_order_for_customer,
+    hold_order,
+    record_customer_confirmation,
+    send_confirmation,
+    submit_order,
+)
+from salesdesk.pricing.models import PriceList
+from salesdesk.pricing.services import create_price_list
+from salesdesk.shipping.models import Shipment
+from salesdesk.shipping.services import add_tracking_event, create_shipment, sign_shipment
 
 SEED = 2026
 PASSWORD_FILE = "demo-password.txt"
 
+# The codes the fulfillment migration gives its departments (plan templates and capacities use them).
 DEPARTMENTS = (
-    ("XS", "销售部"),
-    ("JH", "计划部"),
-    ("SC", "生产部"),
-    ("CC", "仓储物流部"),
-    ("CW", "财务部"),
-    ("SH", "售后部"),
-    ("XX", "信息部"),
+    ("SALES", "销售部"),
+    ("PLAN", "计划部"),
+    ("PROD", "生产部"),
+    ("QC", "质检部"),
+    ("WH", "仓储物流部"),
+    ("FIN", "财务部"),
+    ("SVC", "售后部"),
+    ("IT", "信息部"),
 )
 TEAM = "华南销售一组"
 
@@ -60,14 +99,14 @@ class DemoUser:
 
 
 USERS = (
-    DemoUser("admin", "系统管理员", "administrator", "XX", "13600001001"),
-    DemoUser("manager", "王强", "manager", "XS", "13600001002"),
-    DemoUser("sales1", "张伟", "salesperson", "XS", "13600001003"),
-    DemoUser("sales2", "李娜", "salesperson", "XS", "13600001004"),
-    DemoUser("planner", "刘洋", "planner", "JH", "13600001005"),
-    DemoUser("warehouse", "陈静", "warehouse", "CC", "13600001006"),
-    DemoUser("finance", "赵敏", "finance", "CW", "13600001007"),
-    DemoUser("service", "孙磊", "service", "SH", "13600001008"),
+    DemoUser("admin", "系统管理员", "administrator", "IT", "13600001001"),
+    DemoUser("manager", "王强", "manager", "SALES", "13600001002"),
+    DemoUser("sales1", "张伟", "salesperson", "SALES", "13600001003"),
+    DemoUser("sales2", "李娜", "salesperson", "SALES", "13600001004"),
+    DemoUser("planner", "刘洋", "planner", "PLAN", "13600001005"),
+    DemoUser("warehouse", "陈静", "warehouse", "WH", "13600001006"),
+    DemoUser("finance", "赵敏", "finance", "FIN", "13600001007"),
+    DemoUser("service", "孙磊", "service", "SVC", "13600001008"),
 )
 TEAM_MEMBERS = ("manager", "sales1", "sales2")
 
@@ -336,12 +375,16 @@ def generate_password() -> str:
 
 
 class Command(BaseCommand):
-    help = "Load the demo company: users (one per role), 40 customers, 200 products, 3 warehouses with stock."
+    help = (
+        "Load the demo company: users (one per role), 40 customers, 200 products, 3 warehouses with stock, "
+        "price lists and 30 orders in every state over the last three weeks, with plans, shipments and alerts."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--if-empty", action="store_true", help="do nothing when the user admin exists")
         parser.add_argument("--customers", type=int, default=40, help="how many customers (default 40)")
         parser.add_argument("--products", type=int, default=200, help="how many products (default 200)")
+        parser.add_argument("--orders", type=int, default=30, help="how many demo orders (default 30)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         password_file = Path(settings.VAR_DIR) / PASSWORD_FILE
@@ -351,13 +394,18 @@ class Command(BaseCommand):
             return
         password = self._password(password_file)
         rng = random.Random(SEED)
+        started = time.monotonic()
         with transaction.atomic():
             users = self._people(password)
             admin = users["admin"]
             self._customers(rng, admin, users, options["customers"])
             products = self._products(rng, admin, options["products"])
             self._stock(rng, admin, products)
-        self.stdout.write(self.style.SUCCESS(_("Demo data is ready.")))
+        with transaction.atomic():
+            self._business(rng, users, products, options["orders"])
+        self.stdout.write(
+            self.style.SUCCESS(_("Demo data is ready (%(seconds).1f s).") % {"seconds": time.monotonic() - started})
+        )
         self._print_logins(password)
 
     # --- password ---------------------------------------------------------------------------------
@@ -402,12 +450,15 @@ class Command(BaseCommand):
     # --- people -----------------------------------------------------------------------------------
 
     def _people(self, password: str) -> dict[str, User]:
-        departments = {d.code: d for d in Department.objects.all()}
+        existing = list(Department.objects.all())
+        departments: dict[str, Department] = {}
         for code, name in DEPARTMENTS:
-            if code not in departments:
-                departments[code] = create_department(code=code, name=name, by=None)
+            found = next((d for d in existing if d.code == code), None) or next(
+                (d for d in existing if d.name == name), None
+            )
+            departments[code] = found or create_department(code=code, name=name, by=None)
         team = Team.objects.filter(name=TEAM).first() or create_team(
-            name=TEAM, department=departments["XS"], by=None
+            name=TEAM, department=departments["SALES"], by=None
         )
         users: dict[str, User] = {
             u.username: u for u in User.objects.filter(username__in=[s.username for s in USERS])
@@ -428,6 +479,22 @@ class Command(BaseCommand):
         if team.manager_id is None:
             set_team_manager(team=team, manager=users["manager"], by=users["admin"])
         return users
+
+    def _business(self, rng: random.Random, users: dict[str, User], products: list[Product], count: int) -> None:
+        """Price lists and orders in every state; skipped when the demo orders exist already."""
+        business = DemoBusiness(rng=random.Random(SEED + 1), users=users, products=products)
+        business.assign_step_owners()
+        customers = list(Customer.objects.filter(owner=users["sales1"]).order_by("pk"))
+        if not customers or count <= 0 or len(products) < 2:
+            return
+        if SalesOrder.objects.filter(idempotency_key__startswith=ORDER_KEY).exists():
+            return
+        priced = business.price_lists(customers)
+        business.play(business.plan_orders(count, priced))
+        result = scan_alerts()
+        self.stdout.write(
+            _("%(orders)d demo orders loaded; %(alerts)d open alerts.") % {"orders": count, "alerts": result.open}
+        )
 
     # --- customers --------------------------------------------------------------------------------
 
@@ -590,3 +657,496 @@ class Command(BaseCommand):
         main = warehouses["SZ01"]
         for product in products[:: max(1, len(products) // 8)][:8]:
             set_safety_stock(by=admin, product=product, warehouse=main, qty="2000")
+
+
+# --- a living business: price lists and orders in every state -------------------------------------
+
+ORDER_KEY = "seed-demo-"  # idempotency-key prefix that marks the demo orders (one run loads them once)
+
+# (scenario, age in working days). The first fifteen cover every state, so a small --orders still does.
+ORDER_MIX: tuple[tuple[str, int], ...] = (
+    ("in_progress", 6),
+    ("awaiting_customer", 3),
+    ("delivered", 14),
+    ("draft", 0),
+    ("below_floor", 1),
+    ("partial", 10),
+    ("blocked", 6),
+    ("late", 9),
+    ("on_hold", 7),
+    ("cancelled", 8),
+    ("closed_short", 15),
+    ("in_transit", 8),
+    ("just_confirmed", 1),
+    ("change_pending", 7),
+    ("customer_change", 2),
+    ("draft", 1),
+    ("in_progress", 4),
+    ("delivered", 12),
+    ("awaiting_customer", 0),
+    ("partial", 9),
+    ("awaiting_approval", 0),
+    ("delivered", 11),
+    ("in_progress", 5),
+    ("draft", 2),
+    ("in_transit", 7),
+    ("just_confirmed", 0),
+    ("cancelled", 3),
+    ("delivered", 13),
+    ("in_progress", 3),
+    ("awaiting_customer", 1),
+)
+
+# Which demo user is the default owner of template steps in each department (SALES steps: the order owner).
+STEP_OWNERS = {"PLAN": "planner", "PROD": "planner", "QC": "planner", "WH": "warehouse", "FIN": "finance"}
+
+# (working-day offset from the order's first day, time of day, action, argument)
+Event = tuple[int, str, str, str]
+_CONFIRM: tuple[Event, ...] = (
+    (0, "09:30", "create", ""),
+    (0, "10:05", "submit", ""),
+    (0, "11:20", "approve", ""),
+    (0, "14:10", "send_link", ""),
+    (1, "09:15", "customer_confirms", ""),
+    (1, "10:00", "confirm", ""),
+)
+_MADE: tuple[Event, ...] = (
+    *_CONFIRM,
+    (1, "10:30", "start", "prepare"),
+    (2, "11:00", "finish", "prepare"),
+    (2, "13:30", "start", "produce"),
+    (5, "16:00", "finish", "produce"),
+    (5, "16:30", "start", "inspect"),
+    (6, "10:00", "finish", "inspect"),
+    (6, "10:30", "start", "ship"),
+)
+SCENARIOS: dict[str, tuple[Event, ...]] = {
+    "draft": ((0, "09:30", "create", ""),),
+    "below_floor": ((0, "09:30", "create", "below_floor"), (0, "10:05", "submit", "")),
+    "awaiting_approval": ((0, "09:30", "create", "discount"), (0, "10:05", "submit", "")),
+    "awaiting_customer": _CONFIRM[:4],
+    "customer_change": (*_CONFIRM[:4], (1, "09:40", "customer_asks_change", "")),
+    "cancelled": (*_CONFIRM[:4], (1, "15:00", "cancel", "")),
+    "just_confirmed": _CONFIRM,
+    "in_progress": (
+        *_CONFIRM,
+        (1, "10:30", "start", "prepare"),
+        (2, "11:00", "finish", "prepare"),
+        (2, "13:30", "start", "produce"),
+        (2, "15:00", "comment", ""),
+    ),
+    "blocked": (
+        *_CONFIRM,
+        (1, "10:30", "start", "prepare"),
+        (2, "11:00", "finish", "prepare"),
+        (2, "13:30", "start", "produce"),
+        (3, "09:20", "block", "produce"),
+        (3, "09:40", "exception", "delay"),
+        (3, "10:10", "comment", ""),
+    ),
+    "late": (*_CONFIRM, (1, "10:30", "start", "prepare")),
+    "on_hold": (
+        *_CONFIRM,
+        (1, "10:30", "start", "prepare"),
+        (2, "11:00", "finish", "prepare"),
+        (3, "09:00", "hold", ""),
+    ),
+    "change_pending": (
+        *_CONFIRM,
+        (1, "10:30", "start", "prepare"),
+        (2, "11:00", "finish", "prepare"),
+        (2, "13:30", "start", "produce"),
+        (4, "10:00", "request_change", ""),
+    ),
+    "partial": (*_MADE, (6, "15:00", "ship", "part"), (6, "19:30", "track", "picked"), (7, "07:40", "track", "transit")),
+    "in_transit": (
+        *_MADE,
+        (6, "15:00", "ship", "all"),
+        (6, "16:00", "finish", "ship"),
+        (6, "16:05", "start", "sign"),
+        (6, "19:30", "track", "picked"),
+        (7, "07:40", "track", "transit"),
+    ),
+    "delivered": (
+        *_MADE,
+        (6, "15:00", "ship", "all"),
+        (6, "16:00", "finish", "ship"),
+        (6, "16:05", "start", "sign"),
+        (6, "19:30", "track", "picked"),
+        (7, "07:40", "track", "transit"),
+        (8, "10:20", "track", "out"),
+        (8, "14:30", "sign", ""),
+        (8, "15:00", "finish", "sign"),
+        (9, "10:00", "start", "invoice"),
+        (9, "16:00", "finish", "invoice"),
+        (9, "16:10", "start", "collect"),
+    ),
+    "closed_short": (
+        *_MADE,
+        (6, "15:00", "ship", "part"),
+        (6, "19:30", "track", "picked"),
+        (7, "07:40", "track", "transit"),
+        (8, "11:00", "sign", ""),
+        (8, "14:00", "exception", "logistics"),
+        (9, "10:00", "close", ""),
+    ),
+}
+TRACKING = {
+    "picked": ("深圳市宝安区", "顺丰速运 已收取快件"),
+    "transit": ("广州转运中心", "快件已发车，正在运往目的地"),
+    "out": ("目的地营业点", "快件正在派送中，派送员：李师傅"),
+}
+
+
+def _moment(day: dt.date, hhmm: str) -> dt.datetime:
+    hour, minute = (int(x) for x in hhmm.split(":"))
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+@contextmanager
+def demo_clock(moment: dt.datetime) -> Iterator[None]:
+    """Run the services as if it were ``moment``: dates, numbers, plans and the timeline stay consistent."""
+    with mock.patch.object(timezone, "now", lambda: moment):
+        yield
+
+
+@dataclass
+class DemoOrder:
+    index: int
+    scenario: str
+    owner: User
+    customer: Customer
+    lines: list[dict[str, Any]]
+    po: str
+    requested_days: int
+    order: SalesOrder | None = None
+    link: str = ""
+    shipments: list[Shipment] = field(default_factory=list)
+
+
+class DemoBusiness:
+    """Price lists, then orders played out over the last three weeks through the real services."""
+
+    def __init__(self, *, rng: random.Random, users: dict[str, User], products: list[Product]) -> None:
+        self.rng = rng
+        self.users = users
+        self.products = products
+        self.cal = WorkCalendar()
+        self.now = timezone.now()
+        today = timezone.localdate(self.now)
+        self.base = today if self.cal.is_workday(today) else self.cal.add_workdays(today, -1)
+
+    # --- setup ------------------------------------------------------------------------------------
+
+    def assign_step_owners(self) -> None:
+        """Give each template step without a default owner the demo user of its department."""
+        admin = self.users["admin"]
+        for step in PlanTemplateStep.objects.select_related("department").filter(default_owner__isnull=True):
+            username = STEP_OWNERS.get(step.department.code)
+            if username is None:
+                continue
+            owner = self.users[username]
+            PlanTemplateStep.objects.filter(pk=step.pk).update(default_owner=owner)
+            record_audit(
+                action="plan_template.step_owner",
+                by=admin,
+                obj=step,
+                data={"template": step.template_id, "step": step.code, "default_owner": owner.username},
+            )
+
+    def price_lists(self, customers: list[Customer]) -> dict[str, list[Product]]:
+        """One customer agreement, one promotion running now, one quantity-tier list (made by the manager)."""
+        manager = self.users["manager"]
+        chosen = {"agreement": self.products[0:3], "promotion": self.products[3:6], "tier": self.products[6:8]}
+        if PriceList.objects.filter(code__startswith="DEMO-").exists() or len(self.products) < 8:
+            return chosen if len(self.products) >= 8 else {}
+        start = self.cal.add_workdays(self.base, -16)
+
+        def price(product: Product, rate: str) -> str:
+            return str((product.list_price * Decimal(rate)).quantize(Decimal("0.01")))
+
+        with demo_clock(_moment(start, "09:00")):
+            create_price_list(
+                by=manager,
+                data={
+                    "code": "DEMO-XY-001",
+                    "name": f"{customers[0].name} 年度协议价",
+                    "kind": PriceList.Kind.AGREEMENT,
+                    "customer": customers[0],
+                    "valid_from": start.replace(month=1, day=1).isoformat(),
+                    "valid_to": start.replace(month=12, day=31).isoformat(),
+                },
+                items=[{"product": p.sku, "unit_price": price(p, "0.92")} for p in chosen["agreement"]],
+            )
+            create_price_list(
+                by=manager,
+                data={
+                    "code": "DEMO-CX-001",
+                    "name": "双十一工业品促销",
+                    "kind": PriceList.Kind.PROMOTION,
+                    "valid_from": start.isoformat(),
+                    "valid_to": (self.base + dt.timedelta(days=10)).isoformat(),
+                },
+                items=[{"product": p.sku, "unit_price": price(p, "0.90")} for p in chosen["promotion"]],
+            )
+            create_price_list(
+                by=manager,
+                data={"code": "DEMO-JT-001", "name": "批量阶梯价", "kind": PriceList.Kind.TIER},
+                items=[
+                    {"product": p.sku, "min_qty": qty, "unit_price": price(p, rate)}
+                    for p in chosen["tier"]
+                    for qty, rate in (("50", "0.95"), ("100", "0.90"))
+                ],
+            )
+        return chosen
+
+    # --- orders -----------------------------------------------------------------------------------
+
+    def plan_orders(self, count: int, priced: dict[str, list[Product]]) -> list[DemoOrder]:
+        rng = self.rng
+        sellers = [self.users["sales1"], self.users["sales2"]]
+        by_owner = {
+            u.pk: list(Customer.objects.filter(owner=u, status=Customer.Status.ACTIVE).order_by("pk"))
+            for u in sellers
+        }
+        main = Warehouse.objects.get(code="SZ01")
+        available = {
+            level.product_id: level.available
+            for level in get_stock(warehouse=main)
+            if level.safety_qty == 0 and level.available > 0
+        }
+        pool = [p for p in self.products if available.get(p.pk, 0) >= 20]
+        agreement_customer = Customer.objects.filter(price_lists__code="DEMO-XY-001").first()
+        planned: list[DemoOrder] = []
+        for index in range(count):
+            scenario, age = ORDER_MIX[index % len(ORDER_MIX)]
+            if index >= len(ORDER_MIX):
+                age = min(15, age + rng.randint(0, 2))
+            seller = sellers[index % 2]
+            customers = by_owner[seller.pk]
+            customer = rng.choice(customers)
+            picks: list[Product] = rng.sample(pool, k=min(len(pool), rng.choice((1, 2, 2, 3, 4))))
+            if agreement_customer is not None and agreement_customer.owner_id == seller.pk and index % 5 == 0:
+                customer = agreement_customer
+                picks = [*priced["agreement"][:1], *picks[:2]]
+            elif priced and index % 4 == 1:
+                picks = [rng.choice(priced["promotion"]), *picks[:2]]
+            lines: list[dict[str, Any]] = []
+            for product in dict.fromkeys(picks):
+                room = available.get(product.pk, Decimal(0))
+                qty = Decimal(rng.choice((5, 10, 20, 30, 50, 60, 100)))
+                if priced and product in priced.get("tier", []):
+                    qty = Decimal(rng.choice((50, 60, 100, 120)))
+                qty = min(qty, (room / 4).to_integral_value(rounding=ROUND_FLOOR))
+                if qty < 1:
+                    continue
+                available[product.pk] = room - qty
+                lines.append({"product": product, "qty": qty})
+            if not lines:
+                fallback = max(pool, key=lambda p: available.get(p.pk, Decimal(0)))
+                lines.append({"product": fallback, "qty": Decimal(1)})
+            day = self.cal.add_workdays(self.base, -age)
+            po = f"CG{day:%y%m%d}-{rng.randint(10, 99)}{index:02d}"
+            planned.append(
+                DemoOrder(index, scenario, seller, customer, lines, po, requested_days=rng.randint(12, 25))
+            )
+        return planned
+
+    def play(self, orders: list[DemoOrder]) -> None:
+        """Run every order's events in time order, each under the demo clock at its moment."""
+        timeline: list[tuple[dt.datetime, int, int, DemoOrder, str, str]] = []
+        for demo in orders:
+            _scenario, age = ORDER_MIX[demo.index % len(ORDER_MIX)]
+            first = self.cal.add_workdays(self.base, -age)
+            for n, (offset, hhmm, action, arg) in enumerate(SCENARIOS[demo.scenario]):
+                day = self.cal.add_workdays(first, offset)
+                timeline.append((_moment(day, hhmm), demo.index, n, demo, action, arg))
+        timeline.sort(key=lambda item: (item[0], item[1], item[2]))
+        latest = self.now - dt.timedelta(minutes=5)
+        for moment, _i, _n, demo, action, arg in timeline:
+            if demo.order is None and action != "create":
+                continue
+            with demo_clock(min(moment, latest)):
+                getattr(self, f"_do_{action}")(demo, arg)
+
+    def _refresh(self, demo: DemoOrder) -> SalesOrder:
+        assert demo.order is not None
+        demo.order = SalesOrder.objects.get(pk=demo.order.pk)
+        return demo.order
+
+    def _step(self, demo: DemoOrder, code: str) -> PlanStep | None:
+        return PlanStep.objects.select_related("owner").filter(order=demo.order, code=code).first()
+
+    def _do_create(self, demo: DemoOrder, variant: str) -> None:
+        lines = [dict(line) for line in demo.lines]
+        if variant == "below_floor":
+            product = lines[0]["product"]
+            lines[0]["unit_price"] = str((product.floor_price * Decimal("0.9")).quantize(Decimal("0.01")))
+        elif variant == "discount":
+            lines[0]["discount_rate"] = "0.15"
+        demo.order = create_order(
+            by=demo.owner,
+            customer=demo.customer,
+            lines=lines,
+            customer_po=demo.po,
+            requested_date=timezone.localdate() + dt.timedelta(days=demo.requested_days),
+            remark=self.rng.choice(("", "", "请随货附送货单和合格证", "送货前请提前一天电话联系", "周六不收货")),
+            idempotency_key=f"{ORDER_KEY}{demo.index:04d}",
+            acknowledge_duplicate=True,
+        )
+
+    def _do_submit(self, demo: DemoOrder, _arg: str) -> None:
+        demo.order = submit_order(order=self._refresh(demo), by=demo.owner)
+
+    def _do_approve(self, demo: DemoOrder, _arg: str) -> None:
+        order = self._refresh(demo)
+        if order.approval_status == ApprovalStatus.PENDING:
+            demo.order = approve_order(order=order, by=self.users["manager"], comment="同意，注意回款。")
+
+    def _do_send_link(self, demo: DemoOrder, _arg: str) -> None:
+        demo.link = send_confirmation(order=self._refresh(demo), by=demo.owner)
+
+    def _token(self, demo: DemoOrder) -> str:
+        return demo.link.strip("/").split("/")[-1]
+
+    def _do_customer_confirms(self, demo: DemoOrder, _arg: str) -> None:
+        if demo.index % 3 == 0:
+            demo.order = record_customer_confirmation(
+                order=self._refresh(demo), by=demo.owner, note="客户采购经理电话确认，盖章回传件已存档"
+            )
+        else:
+            demo.order = customer_confirm(token=self._token(demo), ip="113.98.1.20")
+
+    def _do_customer_asks_change(self, demo: DemoOrder, _arg: str) -> None:
+        get_order_for_customer(token=self._token(demo), ip="113.98.1.21")
+        demo.order = customer_request_change(
+            token=self._token(demo), message="交货日期请推迟到月底，数量不变。", ip="113.98.1.21"
+        )
+
+    def _do_confirm(self, demo: DemoOrder, _arg: str) -> None:
+        demo.order = run_order_action(order=self._refresh(demo), action="confirm", by=demo.owner)
+
+    def _actor(self, demo: DemoOrder, step: PlanStep) -> User:
+        return step.owner if step.owner is not None and step.owner.is_active else demo.owner
+
+    def _do_start(self, demo: DemoOrder, code: str) -> None:
+        step = self._step(demo, code)
+        if step is not None and step.status == StepStatus.PENDING:
+            start_step(step=step, by=self._actor(demo, step))
+
+    def _do_finish(self, demo: DemoOrder, code: str) -> None:
+        step = self._step(demo, code)
+        if step is None or step.status in (StepStatus.DONE, StepStatus.SKIPPED):
+            return
+        if step.status != StepStatus.IN_PROGRESS:
+            step = start_step(step=step, by=self._actor(demo, step))
+        finish_step(step=step, by=self._actor(demo, step))
+
+    def _do_block(self, demo: DemoOrder, code: str) -> None:
+        step = self._step(demo, code)
+        if step is not None and step.status in (StepStatus.PENDING, StepStatus.IN_PROGRESS):
+            block_step(step=step, by=self._actor(demo, step), reason="等待供应商来料：不锈钢棒材延迟到货")
+
+    def _do_comment(self, demo: DemoOrder, _arg: str) -> None:
+        order = self._refresh(demo)
+        if demo.scenario == "blocked":
+            body = "@planner 客户这边催得紧，来料大概什么时候到？能否先安排部分生产？"
+        else:
+            body = "@planner 客户问能否提前两天交货，麻烦评估一下生产排期。"
+        add_comment(order=order, body=body, by=demo.owner)
+
+    def _do_exception(self, demo: DemoOrder, kind: str) -> None:
+        order = self._refresh(demo)
+        planner, warehouse = self.users["planner"], self.users["warehouse"]
+        if kind == "delay":
+            report_exception(
+                order=order,
+                kind=kind,
+                severity="warning",
+                title="原材料延迟到货，生产暂停",
+                description="供应商通知不锈钢棒材延迟3天到货，生产工序暂停，可能影响交期。",
+                owner=planner,
+                by=planner,
+            )
+            return
+        exc = report_exception(
+            order=order,
+            kind=kind,
+            severity="critical",
+            title="部分货物运输途中外箱破损",
+            description="客户签收时发现两箱外包装破损，其中部分货物受潮，客户拒收破损部分。",
+            owner=warehouse,
+            by=demo.owner,
+        )
+        exc = resolve_exception(
+            exception=exc,
+            by=warehouse,
+            root_cause="外箱仅单层瓦楞纸，长途运输中被挤压；未使用防潮膜。",
+            resolution="与客户协商，破损部分不再补发，订单余量关闭；已向承运商索赔。",
+            lessons="发往华东的重货一律使用双层瓦楞箱并加防潮膜，贵重件加打木架；发货前拍照留档。",
+        )
+        article_from_exception(exception=exc, by=warehouse)
+
+    def _do_hold(self, demo: DemoOrder, _arg: str) -> None:
+        demo.order = hold_order(order=self._refresh(demo), by=demo.owner, reason="客户资金审批中，暂缓生产")
+
+    def _do_cancel(self, demo: DemoOrder, _arg: str) -> None:
+        demo.order = cancel_order(order=self._refresh(demo), by=demo.owner, reason="客户项目预算取消，撤销采购")
+
+    def _do_close(self, demo: DemoOrder, _arg: str) -> None:
+        demo.order = close_order(
+            order=self._refresh(demo), by=demo.owner, reason="客户确认余量不再需要，订单短交关闭"
+        )
+
+    def _do_request_change(self, demo: DemoOrder, _arg: str) -> None:
+        order = self._refresh(demo)
+        line = order.lines.order_by("line_no").first()
+        assert line is not None
+        request_change(
+            order=order,
+            changes={"lines": [{"line_no": line.line_no, "qty": str(line.qty + max(Decimal(5), line.qty // 2))}]},
+            reason="客户追加采购数量，交期不变",
+            by=demo.owner,
+        )
+
+    def _do_ship(self, demo: DemoOrder, how: str) -> None:
+        order = self._refresh(demo)
+        groups: dict[int, list[dict[str, Any]]] = {}
+        for n, line in enumerate(order.lines.order_by("line_no")):
+            qty = line.qty - line.shipped_qty
+            if how == "part" and n > 0:
+                qty = (qty / 2).to_integral_value(rounding=ROUND_FLOOR) if n == 1 else Decimal(0)
+            if qty > 0 and line.warehouse_id is not None:
+                groups.setdefault(line.warehouse_id, []).append({"order_line": line, "qty": str(qty)})
+        for warehouse_id, lines in sorted(groups.items()):
+            demo.shipments.append(
+                create_shipment(
+                    order=order,
+                    warehouse=warehouse_id,
+                    lines=lines,
+                    tracking_number=f"SF{self.rng.randint(10**11, 10**12 - 1)}",
+                    by=self.users["warehouse"],
+                )
+            )
+
+    def _do_track(self, demo: DemoOrder, what: str) -> None:
+        location, description = TRACKING[what]
+        for shipment in demo.shipments:
+            add_tracking_event(
+                shipment=shipment,
+                occurred_at=timezone.now(),
+                description=description,
+                location=location,
+                source="import",
+                by=self.users["warehouse"],
+            )
+
+    def _do_sign(self, demo: DemoOrder, _arg: str) -> None:
+        order = self._refresh(demo)
+        for shipment in demo.shipments:
+            sign_shipment(
+                shipment=shipment,
+                signed_by_name=order.ship_receiver or "前台代收",
+                note="货物完好" if demo.scenario == "delivered" else "两箱外包装破损",
+                by=self.users["warehouse"],
+            )

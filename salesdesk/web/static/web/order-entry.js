@@ -241,10 +241,14 @@
     });
   });
 
-  form.addEventListener("submit", function (event) {
-    const button = event.submitter;
-    if (button && button.name === "step") {
-      form.querySelector('input[name="step"]').value = button.value;
-    }
+  form.addEventListener("submit", function () {
+    form.querySelectorAll("button[type=submit]").forEach(function (b) {
+      b.disabled = true;
+    });
   });
+
+  // A form shown again (edit, or after an error) has lines: price them at once.
+  if (document.getElementById("id_customer").value) {
+    requote();
+  }
 })();

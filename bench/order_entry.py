@@ -1,0 +1,423 @@
+#!/usr/bin/env python
+"""Order entry over HTTP against gunicorn + PostgreSQL, beside a bare-Django baseline, in one run.
+
+    .venv/bin/python bench/order_entry.py                        # 1, 8, 32 clients; 3 runs × 12 s each
+    .venv/bin/python bench/order_entry.py --seconds 5 --runs 1   # a quick look
+
+What it does (all on 127.0.0.1; about 5–6 minutes with the defaults):
+
+1. Drops and re-creates the database ``salesdesk_bench_orders`` (``--database-url``), migrates it and
+   adds 8 salespeople (one team, one manager), 80 customers (10 per salesperson, each with a contact and
+   a default address), 50 products without floor prices (list prices 5.90–204.90, 13 % VAT), stock of
+   10⁹ per product in one warehouse, and an API token per salesperson.
+   So that no approval rule fires (the benchmark measures the straight path):
+   parameter ``approval.new_customer`` = false, and every product is made "sold before" by one real
+   order per 5 products taken through create → submit → approve → record confirmation → confirm.
+   Order amounts stay far below ``approval.manager_amount``; customers have no credit limit.
+2. Starts two gunicorn servers with the same settings (``--workers``, default 2 × cores + 1, sync
+   workers, ``bench/bench_settings.py``: base settings with DEBUG off): the application on port 8701
+   and ``bench/baseline_app.py`` on port 8702.
+3. For 1, 8 and 32 concurrent clients (threads, one ``http.client`` connection each, reconnecting when
+   gunicorn closes it), ``--runs`` times ``--seconds`` seconds, alternating application and baseline:
+
+   * application — one *flow* per iteration, the real path a standard order takes to "confirmed":
+     ``POST /api/orders`` (5 lines, random products and quantities, bearer token, ``Idempotency-Key``)
+     → ``POST /api/orders/{id}/submit`` → ``POST /api/orders/{id}/record_customer_confirmation``
+     (note "电话确认": the customer confirmed by phone) → ``POST /api/orders/{id}/confirm`` (reserves the
+     five lines). Each response is checked (201/200 and the expected status).
+   * baseline — ``POST /order`` of baseline_app.py: insert the order and its five lines, reserve stock.
+
+   Reported per level: orders/s (completed flows ÷ time), p50 / p99 latency of the whole flow and of
+   each request, errors (any unexpected status, body or exception). Median over the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _masterdata import ROOT, create_master_data, prepare_database, setup_django
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/salesdesk_bench_orders"
+HOST = "127.0.0.1"
+APP_PORT = 8701
+BASE_PORT = 8702
+VENV_BIN = ROOT / ".venv" / "bin"
+
+
+# --- setup --------------------------------------------------------------------------------------
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def setup(url: str) -> dict[str, Any]:
+    """Migrated database with master data, history orders, tokens; returns what the clients need."""
+    recreate_database(url)
+    setup_django(url, "bench_settings")
+    prepare_database()
+    from django.db import connection
+
+    from salesdesk.accounts.services import issue_api_token
+    from salesdesk.core.parameters import set_parameter
+    from salesdesk.orders import services
+
+    md = create_master_data(customers=80, products=50, salespeople=8, stock=10**9, tag="E")
+    set_parameter(key="approval.new_customer", value=False, by=md.admin)
+    # make every product "sold before" through the real services (manager approves these ones)
+    for start in range(0, len(md.products), 5):
+        customer = md.customers[0]
+        owner = md.salespeople[0]
+        order = services.create_order(
+            by=owner,
+            customer=customer,
+            lines=[{"product": p, "qty": "1"} for p in md.products[start : start + 5]],
+            acknowledge_duplicate=True,
+        )
+        order = services.submit_order(order=order, by=owner)
+        if order.approval_status == "pending":
+            order = services.approve_order(order=order, by=md.admin, comment="压测准备")
+        order = services.record_customer_confirmation(order=order, by=owner, note="压测准备")
+        services.confirm_order(order=order, by=owner)
+    clients = []
+    for sp in md.salespeople:
+        own = [c.pk for c in md.customers if c.owner_id == sp.pk]
+        clients.append({"token": issue_api_token(user=sp), "customers": own})
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE bench_baseline_order (id bigserial PRIMARY KEY, customer_id bigint NOT NULL, "
+            "total_amount numeric(18,2) NOT NULL, created_at timestamptz NOT NULL)"
+        )
+        cur.execute(
+            "CREATE TABLE bench_baseline_line (id bigserial PRIMARY KEY, order_id bigint NOT NULL "
+            "REFERENCES bench_baseline_order(id), line_no smallint NOT NULL, product_id bigint NOT NULL, "
+            "qty numeric(18,6) NOT NULL, unit_price numeric(20,6) NOT NULL, amount numeric(18,2) NOT NULL)"
+        )
+        cur.execute("ANALYZE")
+    connection.close()
+    return {
+        "clients": clients,
+        "products": [p.pk for p in md.products],
+        "warehouse": md.warehouse.pk,
+    }
+
+
+def start_server(app: str, port: int, workers: int, url: str) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="bench_settings",
+        PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
+        LOG_LEVEL="WARNING",
+    )
+    cmd = [
+        str(VENV_BIN / "gunicorn"),
+        app,
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--backlog",
+        "256",
+        "--log-level",
+        "warning",
+        "--timeout",
+        "60",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/")
+            conn.getresponse().read()
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit(f"gunicorn {app} did not start on port {port}")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+# --- load ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    flows: list[float] = field(default_factory=list)
+    requests: dict[str, list[float]] = field(default_factory=dict)
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+
+    def add_request(self, name: str, seconds: float) -> None:
+        self.requests.setdefault(name, []).append(seconds)
+
+    def error(self, text: str) -> None:
+        self.errors += 1
+        if len(self.error_samples) < 5:
+            self.error_samples.append(text[:300])
+
+
+class Client:
+    def __init__(self, port: int, token: str | None = None) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        self.headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+
+    def post(self, path: str, body: Any, extra: dict[str, str] | None = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode()
+        headers = {**self.headers, **(extra or {})}
+        for attempt in (1, 2):
+            try:
+                self.conn.request("POST", path, body=data, headers=headers)
+                resp = self.conn.getresponse()
+                raw = resp.read()
+                if resp.getheader("Connection", "").lower() == "close":
+                    self.conn.close()
+                return resp.status, json.loads(raw) if raw else None
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # the server closed an idle keep-alive connection before we sent: reconnect once
+                self.conn.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _lines(rnd: random.Random, products: list[int]) -> list[dict[str, str | int]]:
+    return [{"product": p, "qty": str(rnd.randint(1, 9))} for p in rnd.sample(products, 5)]
+
+
+def app_worker(n: int, ctx: dict[str, Any], stop: threading.Event, stats: Stats) -> None:
+    spec = ctx["clients"][n % len(ctx["clients"])]
+    client = Client(APP_PORT, spec["token"])
+    rnd = random.Random(n * 7919 + time.time_ns())
+    steps = (
+        ("submit", {}, "submitted"),
+        ("record_customer_confirmation", {"note": "电话确认"}, "submitted"),
+        ("confirm", {}, "confirmed"),
+    )
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            body = {"customer": rnd.choice(spec["customers"]), "lines": _lines(rnd, ctx["products"])}
+            t = time.perf_counter()
+            status, out = client.post("/api/orders", body, {"Idempotency-Key": uuid.uuid4().hex})
+            stats.add_request("create", time.perf_counter() - t)
+            if status != 201 or out.get("status") != "draft":
+                stats.error(f"create {status} {out}")
+                continue
+            order_id = out["id"]
+            ok = True
+            for action, payload, expected in steps:
+                t = time.perf_counter()
+                status, out = client.post(f"/api/orders/{order_id}/{action}", payload)
+                stats.add_request(action, time.perf_counter() - t)
+                if status != 200 or out.get("status") != expected:
+                    stats.error(f"{action} {status} {out}")
+                    ok = False
+                    break
+            if ok:
+                if out.get("approval_status") != "not_required" or not all(
+                    line["reserved_qty"] == line["qty"] for line in out["lines"]
+                ):
+                    stats.error(f"unexpected confirmed order {out}")
+                    continue
+                stats.flows.append(time.perf_counter() - started)
+        except Exception as exc:
+            stats.error(f"{type(exc).__name__}: {exc}")
+            client = Client(APP_PORT, spec["token"])
+
+
+def baseline_worker(n: int, ctx: dict[str, Any], stop: threading.Event, stats: Stats) -> None:
+    spec = ctx["clients"][n % len(ctx["clients"])]
+    client = Client(BASE_PORT)
+    rnd = random.Random(n * 104729 + time.time_ns())
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            body = {
+                "customer": rnd.choice(spec["customers"]),
+                "lines": _lines(rnd, ctx["products"]),
+                "warehouse": ctx["warehouse"],
+            }
+            status, out = client.post("/order", body)
+            elapsed = time.perf_counter() - started
+            stats.add_request("order", elapsed)
+            if status != 201 or not out.get("id"):
+                stats.error(f"baseline {status} {out}")
+                continue
+            stats.flows.append(elapsed)
+        except Exception as exc:
+            stats.error(f"{type(exc).__name__}: {exc}")
+            client = Client(BASE_PORT)
+
+
+def run_level(worker: Any, clients: int, seconds: float, ctx: dict[str, Any]) -> dict[str, Any]:
+    stop = threading.Event()
+    stats_list = [Stats() for _ in range(clients)]
+    threads = [
+        threading.Thread(target=worker, args=(i, ctx, stop, stats_list[i]), daemon=True)
+        for i in range(clients)
+    ]
+    t0 = time.perf_counter()
+    for th in threads:
+        th.start()
+    time.sleep(seconds)
+    stop.set()
+    for th in threads:
+        th.join(timeout=120)
+    elapsed = time.perf_counter() - t0
+    flows = sorted(x for s in stats_list for x in s.flows)
+    requests: dict[str, list[float]] = {}
+    for s in stats_list:
+        for name, values in s.requests.items():
+            requests.setdefault(name, []).extend(values)
+    return {
+        "orders_per_s": len(flows) / elapsed,
+        "flows": len(flows),
+        "p50": pct(flows, 50),
+        "p99": pct(flows, 99),
+        "requests": {name: (pct(sorted(v), 50), pct(sorted(v), 99)) for name, v in requests.items()},
+        "errors": sum(s.errors for s in stats_list),
+        "error_samples": [e for s in stats_list for e in s.error_samples][:5],
+    }
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    k = min(len(values) - 1, max(0, round(p / 100 * len(values) + 0.5) - 1))
+    return values[k] * 1000
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    out = {key: statistics.median(r[key] for r in runs) for key in ("orders_per_s", "p50", "p99", "flows")}
+    out["errors"] = sum(r["errors"] for r in runs)
+    names = runs[0]["requests"].keys()
+    out["requests"] = {
+        n: (
+            statistics.median(r["requests"].get(n, (float("nan"),) * 2)[0] for r in runs),
+            statistics.median(r["requests"].get(n, (float("nan"),) * 2)[1] for r in runs),
+        )
+        for n in names
+    }
+    out["error_samples"] = [e for r in runs for e in r["error_samples"]][:5]
+    return out
+
+
+def main() -> None:
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--seconds", type=float, default=12)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--workers", type=int, default=2 * cores + 1)
+    args = parser.parse_args()
+    if "127.0.0.1" not in args.database_url and "localhost" not in args.database_url:
+        sys.exit("run against a local PostgreSQL only")
+    levels = [int(x) for x in args.clients.split(",")]
+
+    t0 = time.monotonic()
+    ctx = setup(args.database_url)
+    print(f"setup done in {time.monotonic() - t0:.1f}s", flush=True)
+    app = start_server("config.wsgi:application", APP_PORT, args.workers, args.database_url)
+    base = start_server("baseline_app:application", BASE_PORT, args.workers, args.database_url)
+    results: dict[int, dict[str, Any]] = {}
+    try:
+        # warm up both (imports, connections, caches)
+        run_level(app_worker, 4, 2, ctx)
+        run_level(baseline_worker, 4, 2, ctx)
+        for clients in levels:
+            app_runs, base_runs = [], []
+            for run in range(args.runs):
+                app_runs.append(run_level(app_worker, clients, args.seconds, ctx))
+                base_runs.append(run_level(baseline_worker, clients, args.seconds, ctx))
+                a, b = app_runs[-1], base_runs[-1]
+                print(
+                    f"clients={clients} run={run + 1}: app {a['orders_per_s']:.1f}/s p50 {a['p50']:.0f} ms "
+                    f"p99 {a['p99']:.0f} ms err {a['errors']} | baseline {b['orders_per_s']:.1f}/s "
+                    f"p50 {b['p50']:.0f} ms p99 {b['p99']:.0f} ms err {b['errors']}",
+                    flush=True,
+                )
+            results[clients] = {"app": median_of(app_runs), "base": median_of(base_runs)}
+    finally:
+        stop_server(app)
+        stop_server(base)
+    report(results, args, cores, time.monotonic() - t0)
+
+
+def report(results: dict[int, dict[str, Any]], args: argparse.Namespace, cores: int, total: float) -> None:
+    print()
+    print(
+        f"order entry: {args.runs} runs × {args.seconds:g} s per level, medians; gunicorn sync × "
+        f"{args.workers} workers; {cores} cores; total {total:.0f} s"
+    )
+    print()
+    print(
+        "| clients | app orders/s | app flow p50 ms | app flow p99 ms | app errors "
+        "| baseline orders/s | baseline p50 ms | baseline p99 ms | baseline errors "
+        "| throughput ratio | p99 ratio |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for clients, r in results.items():
+        a, b = r["app"], r["base"]
+        print(
+            f"| {clients} | {a['orders_per_s']:.1f} | {a['p50']:.0f} | {a['p99']:.0f} | {a['errors']} "
+            f"| {b['orders_per_s']:.1f} | {b['p50']:.0f} | {b['p99']:.0f} | {b['errors']} "
+            f"| {a['orders_per_s'] / b['orders_per_s']:.2f} | {a['p99'] / b['p99']:.2f} |"
+        )
+    print()
+    print("per request (application), p50 / p99 ms:")
+    print()
+    print("| clients | create | submit | record_customer_confirmation | confirm |")
+    print("|---:|---:|---:|---:|---:|")
+    for clients, r in results.items():
+        req = r["app"]["requests"]
+        cells = " | ".join(
+            f"{req[n][0]:.0f} / {req[n][1]:.0f}" if n in req else "–"
+            for n in ("create", "submit", "record_customer_confirmation", "confirm")
+        )
+        print(f"| {clients} | {cells} |")
+    samples = [e for r in results.values() for side in ("app", "base") for e in r[side]["error_samples"]]
+    if samples:
+        print()
+        print("error samples:")
+        for e in samples[:10]:
+            print("  ", e)
+
+
+if __name__ == "__main__":
+    main()

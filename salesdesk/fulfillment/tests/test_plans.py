@@ -1,0 +1,182 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from salesdesk.core.errors import Forbidden, InvalidInput
+from salesdesk.fulfillment import plans
+from salesdesk.fulfillment.models import OrderPlan, PlanStep
+from salesdesk.fulfillment.models.plans import StepLoad
+from salesdesk.orders.errors import StockShort
+from salesdesk.orders.models import OrderEvent
+
+from .plans_factories import dept, line, make_product, make_warehouse, ready_order, stock
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+@pytest.fixture
+def planner(user_factory):
+    return user_factory("planner", username="planner1", department=dept("PLAN"))
+
+
+def on(monkeypatch, day):
+    monkeypatch.setattr(plans, "business_date", lambda *args: day)
+
+
+def test_confirm_with_plan_schedules_standard_steps_across_spring_festival(
+    monkeypatch, salesperson, manager, admin_user
+):
+    on(monkeypatch, D(2026, 2, 12))
+    product = make_product()
+    stock(product, make_warehouse(), "10", by=admin_user)
+    order = ready_order(salesperson, manager, [line(product, "4")])
+
+    plans.confirm_order_with_plan(order=order, by=salesperson)
+
+    steps = list(PlanStep.objects.filter(order=order).order_by("seq"))
+    got = [(s.name, s.status, s.planned_start, s.planned_due) for s in steps]
+    assert got == [
+        ("备料", "pending", D(2026, 2, 12), D(2026, 2, 12)),
+        ("生产", "skipped", D(2026, 2, 13), D(2026, 2, 13)),  # stock reserved: nothing to produce
+        ("质检", "pending", D(2026, 2, 13), D(2026, 2, 13)),
+        ("发货", "pending", D(2026, 2, 14), D(2026, 2, 14)),  # the make-up Saturday
+        ("签收", "pending", D(2026, 2, 24), D(2026, 2, 25)),
+        ("开票", "pending", D(2026, 2, 26), D(2026, 2, 26)),
+        ("收款", "pending", D(2026, 2, 27), D(2026, 3, 30)),  # 30 days after, rolled to a working day
+    ]
+    assert steps[4].owner == salesperson  # 签收 belongs to the salesperson
+    order.refresh_from_db()
+    assert order.status == "confirmed"
+    assert order.promised_date == D(2026, 2, 25)
+    assert OrderEvent.objects.filter(order=order, type="plan_generated").count() == 1
+
+
+def test_preorder_production_takes_capacity_and_first_member_owns(
+    monkeypatch, salesperson, manager, user_factory
+):
+    on(monkeypatch, D(2026, 3, 2))
+    worker = user_factory("planner", username="prod1", department=dept("PROD"))
+    order = ready_order(salesperson, manager, [line(make_product(), "100")], order_type="preorder")
+
+    plans.confirm_order_with_plan(order=order, by=salesperson)
+
+    produce = PlanStep.objects.get(order=order, code="produce")
+    assert produce.owner == worker
+    assert produce.load == Decimal("54.0000")  # 100 × 0.5 + 4
+    assert produce.planned_start == D(2026, 3, 4)  # after 2 days of 备料 (2026-03-02, 03-03)
+    assert produce.planned_due == D(2026, 3, 17)  # at least 10 working days
+    assert list(StepLoad.objects.filter(step=produce).values_list("day", "load")) == [
+        (D(2026, 3, 4), Decimal("54.0000"))
+    ]
+
+
+def test_refused_confirm_creates_no_plan(salesperson, manager, admin_user):
+    product = make_product()
+    stock(product, make_warehouse(), "1", by=admin_user)
+    order = ready_order(salesperson, manager, [line(product, "5")])
+    events = OrderEvent.objects.filter(order=order).count()
+
+    with pytest.raises(StockShort):
+        plans.confirm_order_with_plan(order=order, by=salesperson)
+
+    order.refresh_from_db()
+    assert order.status == "submitted"
+    assert OrderPlan.objects.filter(order=order).count() == 0
+    assert OrderEvent.objects.filter(order=order).count() == events
+
+
+@pytest.fixture
+def planned(monkeypatch, salesperson, manager, admin_user):
+    on(monkeypatch, D(2026, 6, 1))
+    product = make_product()
+    stock(product, make_warehouse(), "10", by=admin_user)
+    order = ready_order(salesperson, manager, [line(product, "2")])
+    plans.confirm_order_with_plan(order=order, by=salesperson)
+    return order
+
+
+def _state(step):
+    step.refresh_from_db()
+    return (step.status, step.actual_start, step.actual_finish, step.blocked_reason, step.owner_id)
+
+
+def test_step_actions_allowed(planned, salesperson):
+    step = PlanStep.objects.get(order=planned, seq=1)
+    plans.start_step(step=step, by=salesperson)
+    plans.block_step(step=step, by=salesperson, reason="缺料")
+    step.refresh_from_db()
+    assert (step.status, step.blocked_reason) == ("blocked", "缺料")
+    plans.unblock_step(step=step, by=salesperson)
+    plans.finish_step(step=step, by=salesperson)
+    step.refresh_from_db()
+    assert step.status == "done"
+    assert step.actual_finish is not None
+    types = list(
+        OrderEvent.objects.filter(order=planned, type__startswith="step_").values_list("type", flat=True)
+    )
+    assert types == ["step_started", "step_blocked", "step_unblocked", "step_finished"]
+
+
+def test_refused_step_actions_change_nothing(planned, salesperson):
+    step = PlanStep.objects.get(order=planned, seq=1)
+    before = _state(step)
+    events = OrderEvent.objects.filter(order=planned).count()
+    with pytest.raises(plans.StepActionRefused) as exc:
+        plans.finish_step(step=step, by=salesperson)  # not started yet
+    assert exc.value.status == 409
+    with pytest.raises(plans.StepActionRefused):
+        plans.unblock_step(step=step, by=salesperson)
+    plans.start_step(step=step, by=salesperson)
+    with pytest.raises(plans.StepActionRefused):
+        plans.start_step(step=step, by=salesperson)  # already running
+    assert _state(step)[0] == "in_progress"
+    assert before[0] == "pending"
+    assert OrderEvent.objects.filter(order=planned).count() == events + 1
+
+
+def test_reassign_and_redate_need_the_planner_permission(planned, salesperson, planner):
+    step = PlanStep.objects.get(order=planned, seq=3)
+    before = _state(step), step.planned_start, step.planned_due
+    with pytest.raises(Forbidden):
+        plans.reassign_step(step=step, by=salesperson, owner=planner.pk)
+    with pytest.raises(Forbidden):
+        plans.redate_step(step=step, by=salesperson, planned_start="2026-12-01", planned_due="2026-12-02")
+    step.refresh_from_db()
+    assert (_state(step), step.planned_start, step.planned_due) == before
+
+    plans.reassign_step(step=step, by=planner, owner=planner.pk)
+    plans.redate_step(step=step, by=planner, planned_start="2026-12-01", planned_due="2026-12-02")
+    step.refresh_from_db()
+    assert (step.owner_id, step.planned_start, step.planned_due) == (
+        planner.pk,
+        D(2026, 12, 1),
+        D(2026, 12, 2),
+    )
+    assert OrderEvent.objects.filter(order=planned, type="step_reassigned").count() == 1
+    assert OrderEvent.objects.get(order=planned, type="step_redated").data["new"] == {
+        "planned_start": "2026-12-01",
+        "planned_due": "2026-12-02",
+    }
+
+
+def test_redate_refuses_a_holiday(planned, planner):
+    step = PlanStep.objects.get(order=planned, seq=3)
+    with pytest.raises(InvalidInput) as exc:
+        plans.redate_step(step=step, by=planner, planned_start="2026-10-01", planned_due="2026-10-08")
+    assert list(exc.value.fields) == ["planned_start"]
+
+
+def test_replan_moves_open_steps(monkeypatch, planned, planner):
+    on(monkeypatch, D(2026, 6, 3))  # two working days later than the plan began
+    changes = plans.replan_order(order=planned, by=planner, reason="客户改期")
+    assert [c["step"].seq for c in changes] == [1, 3, 4, 5, 6, 7]  # the skipped 生产 stays skipped
+    assert [(c["old"]["planned_start"], c["new"]["planned_start"]) for c in changes[:2]] == [
+        (D(2026, 6, 1), D(2026, 6, 3)),
+        (D(2026, 6, 2), D(2026, 6, 4)),
+    ]
+    assert PlanStep.objects.get(order=planned, seq=1).planned_due == D(2026, 6, 3)
+    planned.refresh_from_db()
+    assert planned.promised_date == D(2026, 6, 9)  # 签收 2026-06-08..09
+    assert OrderEvent.objects.filter(order=planned, type="plan_replanned").count() == 1

@@ -1,0 +1,1179 @@
+"""Every write to orders: drafts, the lifecycle actions, customer confirmation, saved filters.
+
+Each service is keyword-only, atomic, takes the acting user as ``by`` and writes the order's timeline
+(``OrderEvent``) in the same transaction. Transition services re-read the order with
+``select_for_update``, check ``transitions.ensure_transition``, save with ``update_fields``, bump
+``version`` and defer side effects with ``transaction.on_commit``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesdesk.accounts.scope import owner_scope_q
+from salesdesk.core.audit import record_audit
+from salesdesk.core.context import current_ip
+from salesdesk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from salesdesk.core.numbering import business_date, next_number
+from salesdesk.core.parameters import get_parameter
+from salesdesk.customers.models import Address, Customer
+from salesdesk.inventory import services as inventory
+from salesdesk.inventory.errors import InsufficientStock
+from salesdesk.inventory.models import Warehouse
+from salesdesk.pricing import calc
+
+from . import confirmation, selectors
+from .choices import (
+    BEHAVIOUR,
+    ApprovalRule,
+    ApprovalStatus,
+    ConfirmationStatus,
+    EventType,
+    OrderType,
+    PriceMode,
+    Status,
+)
+from .errors import (
+    ConfirmationLinkExpired,
+    ConfirmationLinkInvalid,
+    OrderNotEditable,
+    PossibleDuplicate,
+    StaleOrder,
+    StockShort,
+)
+from .models import OrderEvent, SalesOrder, SalesOrderLine, SavedFilter
+from .quoting import OrderQuote, QuotedLine, compute_quote, parse_lines, stock_by_product
+from .transitions import ACTIONS, ensure_transition
+
+log = logging.getLogger("salesdesk.orders")
+
+DUPLICATE_WINDOW = dt.timedelta(minutes=10)
+_UNSET: Any = object()
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _event(
+    order: SalesOrder,
+    type_: str,
+    *,
+    by: Any = None,
+    data: dict[str, Any] | None = None,
+    ip: str | None = None,
+    actor_name: str = "",
+) -> OrderEvent:
+    user = by if getattr(by, "pk", None) else None
+    return OrderEvent.objects.create(
+        order=order,
+        type=type_,
+        actor=user,
+        actor_name=actor_name or (user.display_name if user else ""),
+        ip=ip if ip is not None else current_ip.get(),
+        data=data or {},
+    )
+
+
+def _after_commit(order: SalesOrder, what: str) -> None:
+    """Announce a committed change (log now; notifications hook in here later)."""
+    number, pk = order.number, order.pk
+    transaction.on_commit(lambda: log.info("order %s (%s): %s", number, pk, what))
+
+
+def _resolve_customer(by: Any, customer: Any) -> Customer:
+    if isinstance(customer, Customer):
+        pk: Any = customer.pk
+    else:
+        pk = customer
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise InvalidInput.single("customer", _("Choose a customer.")) from None
+    found = Customer.objects.filter(owner_scope_q(by)).select_related("owner").filter(pk=pk).first()
+    if found is None:
+        raise InvalidInput.single("customer", _("Choose a customer."))
+    if found.status != Customer.Status.ACTIVE:
+        raise InvalidInput.single("customer", _("This customer is not active."))
+    return found
+
+
+def _resolve_address(customer: Customer, address: Any) -> Address | None:
+    if address in (None, ""):
+        return customer.addresses.order_by("-is_default", "id").select_related("region").first()
+    pk = address.pk if isinstance(address, Address) else address
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise InvalidInput.single("address", _("Choose one of the customer's addresses.")) from None
+    found = Address.objects.filter(customer=customer, pk=pk).select_related("region").first()
+    if found is None:
+        raise InvalidInput.single("address", _("Choose one of the customer's addresses."))
+    return found
+
+
+def _parse_date(value: Any, field: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InvalidInput.single(field, _("Enter a date like 2026-11-22.")) from None
+
+
+def _order_type(value: Any) -> str:
+    if value in (None, ""):
+        return str(get_parameter("orders.default_type"))
+    if value not in OrderType.values:
+        raise InvalidInput.single("order_type", _("Choose a valid order type."))
+    return str(value)
+
+
+def _snapshot(order: SalesOrder, customer: Customer, address: Address | None) -> None:
+    """Copy the customer's identity, invoice details, contact and address onto the order."""
+    order.customer = customer
+    order.customer_code = customer.code
+    order.customer_name = customer.name
+    order.customer_uscc = customer.uscc or ""
+    order.customer_grade = customer.grade or ""
+    order.payment_term_days = customer.payment_term_days
+    order.invoice_info = {
+        "title": customer.name,
+        "tax_number": customer.tax_number or customer.uscc or "",
+        "address": customer.invoice_address,
+        "phone": customer.invoice_phone,
+        "bank_name": customer.bank_name,
+        "bank_account": customer.bank_account,
+        "invoice_type": customer.default_invoice_type,
+    }
+    contact = customer.contacts.order_by("-is_primary", "id").first()
+    order.contact_name = contact.name if contact else ""
+    order.contact_phone = (contact.mobile or contact.phone) if contact else ""
+    order.address = address
+    if address is not None:
+        order.ship_region_code = address.region_id or ""
+        order.ship_region_text = address.region_info.text
+        order.ship_address_detail = address.detail
+        order.ship_receiver = address.receiver
+        order.ship_mobile = address.mobile
+    else:
+        order.ship_region_code = order.ship_region_text = order.ship_address_detail = ""
+        order.ship_receiver = order.ship_mobile = ""
+
+
+def _apply_quote(order: SalesOrder, quote: OrderQuote) -> list[SalesOrderLine]:
+    """Put the quote's totals on the order and build (unsaved) lines with product snapshots."""
+    t = quote.totals
+    order.price_mode = quote.price_mode
+    order.order_discount_amount = quote.order_discount_amount
+    order.round_off_amount = quote.round_off_amount
+    order.gross_amount = t.gross_amount
+    order.discount_amount = t.discount_amount
+    order.total_amount = t.amount
+    order.net_amount = t.net_amount
+    order.tax_amount = t.tax_amount
+    return [_line(order, q) for q in quote.lines]
+
+
+def _line(order: SalesOrder, q: QuotedLine) -> SalesOrderLine:
+    p = q.product
+    return SalesOrderLine(
+        order=order,
+        line_no=q.index + 1,
+        product=p,
+        sku=p.sku,
+        product_name=p.name,
+        spec=p.spec,
+        unit=p.unit,
+        tax_code=p.tax_code,
+        qty=q.qty,
+        unit_price=q.unit_price,
+        list_price=q.list_price,
+        floor_price=q.floor_price,
+        price_source=q.price_source,
+        price_list_id=q.price_list_id,
+        discount_rate=q.discount_rate,
+        tax_rate=p.tax_rate,
+        gross_amount=q.amounts.gross_amount,
+        discount_amount=q.line_discount_amount,
+        order_discount_share=q.order_discount_share,
+        amount=q.amounts.amount,
+        net_amount=q.amounts.net_amount,
+        tax_amount=q.amounts.tax_amount,
+        is_below_floor=q.is_below_floor,
+        warehouse=q.warehouse,
+        remark=q.remark,
+    )
+
+
+def approval_reasons(
+    *, customer: Customer, order_type: str, quote: OrderQuote, exclude_order: Any = None
+) -> list[dict[str, Any]]:
+    """The reasons (DOMAIN.md §4.4) this order needs a manager's approval; [] when none apply."""
+    rules = BEHAVIOUR[order_type].approval_rules
+    reasons: list[dict[str, Any]] = []
+
+    def add(rule: ApprovalRule, **detail: Any) -> None:
+        reasons.append({"code": str(rule), "detail": detail})
+
+    if ApprovalRule.SAMPLE in rules:
+        add(ApprovalRule.SAMPLE)
+    if ApprovalRule.RETURN in rules:
+        add(ApprovalRule.RETURN)
+    if ApprovalRule.PRICE_FLOOR in rules:
+        below = [q.index + 1 for q in quote.lines if q.is_below_floor]
+        if below:
+            add(ApprovalRule.PRICE_FLOOR, lines=below)
+    if ApprovalRule.DISCOUNT_LIMIT in rules:
+        limit = Decimal(str(get_parameter("approval.max_discount_rate")))
+        over = [q.index + 1 for q in quote.lines if q.discount_rate > limit]
+        # the whole order's discount (line + order discounts + 抹零) against the same limit, in 分
+        overall = quote.totals.discount_amount > calc.round2(quote.totals.gross_amount * limit)
+        if over or overall:
+            add(ApprovalRule.DISCOUNT_LIMIT, lines=over, limit=str(limit))
+    total = quote.totals.amount
+    if ApprovalRule.CREDIT_LIMIT in rules and customer.credit_limit is not None:
+        used = selectors.credit_used(customer=customer, exclude_order=exclude_order)
+        if used + total > customer.credit_limit:
+            add(
+                ApprovalRule.CREDIT_LIMIT,
+                limit=str(customer.credit_limit),
+                used=f"{used:.2f}",
+                amount=str(total),
+            )
+    if ApprovalRule.OVERDUE in rules:
+        days = int(get_parameter("finance.overdue_block_days"))
+        overdue = selectors.overdue_amount(customer=customer, days=days)
+        if overdue > 0:
+            add(ApprovalRule.OVERDUE, amount=str(overdue), days=days)
+    if (
+        ApprovalRule.NEW_CUSTOMER in rules
+        and get_parameter("approval.new_customer")
+        and not selectors.has_confirmed_order(customer=customer, exclude_order=exclude_order)
+    ):
+        add(ApprovalRule.NEW_CUSTOMER)
+    if ApprovalRule.NEW_PRODUCT in rules:
+        ids = [q.product.pk for q in quote.lines]
+        sold = selectors.products_sold_before(product_ids=ids)
+        new = [q.product.sku for q in quote.lines if q.product.pk not in sold]
+        if new:
+            add(ApprovalRule.NEW_PRODUCT, skus=sorted(set(new)))
+    if ApprovalRule.AMOUNT in rules:
+        threshold = Decimal(str(get_parameter("approval.manager_amount")))
+        if total >= threshold:
+            add(ApprovalRule.AMOUNT, threshold=str(threshold), amount=str(total))
+    return reasons
+
+
+def reason_label(reason: dict[str, Any]) -> str:
+    """A reason's text for pages and the API."""
+    try:
+        return str(ApprovalRule(reason["code"]).label)
+    except ValueError:
+        return str(reason.get("code", ""))
+
+
+def _duplicates(customer: Customer, customer_po: str, quote: OrderQuote, exclude: Any = None) -> list[str]:
+    """Orders that look like this one: same customer PO, or the same lines within 10 minutes."""
+    live = SalesOrder.objects.filter(customer=customer).exclude(status=Status.CANCELLED)
+    if exclude is not None:
+        live = live.exclude(pk=exclude)
+    numbers: list[str] = []
+    if customer_po:
+        numbers += list(live.filter(customer_po=customer_po).values_list("number", flat=True)[:5])
+    mine = Counter((q.product.pk, q.qty.normalize()) for q in quote.lines)
+    recent = live.filter(created_at__gte=timezone.now() - DUPLICATE_WINDOW).prefetch_related("lines")
+    for other in recent[:20]:
+        theirs = Counter((line.product_id, line.qty.normalize()) for line in other.lines.all())
+        if theirs == mine and other.number not in numbers:
+            numbers.append(other.number)
+    return numbers
+
+
+def _check_text(value: Any, field: str, max_length: int) -> str:
+    text = str(value or "").strip()
+    if len(text) > max_length:
+        raise InvalidInput.single(field, _("At most %(n)d characters.") % {"n": max_length})
+    return text
+
+
+# --- drafts -------------------------------------------------------------------------------------
+
+
+def quote_order(
+    *,
+    by: Any,
+    customer: Any,
+    lines: list[dict[str, Any]],
+    price_mode: str = PriceMode.TAX_INCLUDED,
+    order_discount_amount: Any = "0",
+    round_off: str = "none",
+    order_type: str | None = None,
+) -> OrderQuote:
+    """Price an order without saving it: prices and sources, amounts, stock, totals, approval reasons."""
+    cust = _resolve_customer(by, customer)
+    kind = _order_type(order_type)
+    quote = compute_quote(
+        customer=cust,
+        lines=lines,
+        price_mode=price_mode or PriceMode.TAX_INCLUDED,
+        order_discount_amount=order_discount_amount,
+        round_off=round_off or "none",
+        order_type=kind,
+    )
+    quote.approval_reasons = approval_reasons(customer=cust, order_type=kind, quote=quote)
+    return quote
+
+
+def create_order(
+    *,
+    by: Any,
+    customer: Any,
+    lines: list[dict[str, Any]],
+    order_type: str | None = None,
+    price_mode: str = PriceMode.TAX_INCLUDED,
+    customer_po: str = "",
+    requested_date: Any = None,
+    address: Any = None,
+    order_discount_amount: Any = "0",
+    round_off: str = "none",
+    remark: str = "",
+    internal_note: str = "",
+    idempotency_key: str | None = None,
+    acknowledge_duplicate: bool = False,
+    copied_from: SalesOrder | None = None,
+) -> SalesOrder:
+    """Create a draft order; the same idempotency key from the same user returns the first order."""
+    if not by.has_perm("orders.add_salesorder"):
+        raise Forbidden()
+    key = (str(idempotency_key).strip() or None) if idempotency_key is not None else None
+    if key is not None:
+        if len(key) > 100:
+            raise InvalidInput.single("idempotency_key", _("At most %(n)d characters.") % {"n": 100})
+        existing = SalesOrder.objects.filter(created_by=by, idempotency_key=key).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            return _create(
+                by=by,
+                customer=customer,
+                lines=lines,
+                order_type=order_type,
+                price_mode=price_mode,
+                customer_po=customer_po,
+                requested_date=requested_date,
+                address=address,
+                order_discount_amount=order_discount_amount,
+                round_off=round_off,
+                remark=remark,
+                internal_note=internal_note,
+                idempotency_key=key,
+                acknowledge_duplicate=acknowledge_duplicate,
+                copied_from=copied_from,
+            )
+    except IntegrityError:
+        # A concurrent request with the same key won the unique constraint: answer with its order.
+        if key is not None:
+            existing = SalesOrder.objects.filter(created_by=by, idempotency_key=key).first()
+            if existing is not None:
+                return existing
+        raise
+
+
+def _create(
+    *,
+    by: Any,
+    customer: Any,
+    lines: list[dict[str, Any]],
+    order_type: str | None,
+    price_mode: str,
+    customer_po: str,
+    requested_date: Any,
+    address: Any,
+    order_discount_amount: Any,
+    round_off: str,
+    remark: str,
+    internal_note: str,
+    idempotency_key: str | None,
+    acknowledge_duplicate: bool,
+    copied_from: SalesOrder | None,
+) -> SalesOrder:
+    errors: dict[str, list[str]] = {}
+    cust = addr = None
+    kind = str(get_parameter("orders.default_type"))
+    try:
+        cust = _resolve_customer(by, customer)
+        addr = _resolve_address(cust, address)
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+    for fn in (
+        lambda: _order_type(order_type),
+        lambda: _parse_date(requested_date, "requested_date"),
+        lambda: _check_text(customer_po, "customer_po", 64),
+    ):
+        try:
+            fn()
+        except InvalidInput as exc:
+            errors.update(exc.fields)
+    if errors or cust is None:
+        # report line errors together with header errors
+        try:
+            parse_lines(lines)
+        except InvalidInput as exc:
+            errors.update(exc.fields)
+        raise InvalidInput(fields=errors)
+    kind = _order_type(order_type)
+    requested = _parse_date(requested_date, "requested_date")
+    today = business_date()
+    if requested is not None and requested < today:
+        raise InvalidInput.single("requested_date", _("The requested date must not be in the past."))
+    po = _check_text(customer_po, "customer_po", 64)
+    quote = compute_quote(
+        customer=cust,
+        lines=lines,
+        price_mode=price_mode or PriceMode.TAX_INCLUDED,
+        order_discount_amount=order_discount_amount,
+        round_off=round_off or "none",
+        order_type=kind,
+        with_stock=False,
+    )
+    duplicates = [] if copied_from is not None else _duplicates(cust, po, quote)
+    if duplicates and not acknowledge_duplicate:
+        raise PossibleDuplicate(duplicates)
+    behaviour = BEHAVIOUR[kind]
+    prefix = (
+        str(get_parameter(behaviour.number_prefix_parameter))
+        if behaviour.number_prefix_parameter
+        else behaviour.number_prefix
+    )
+    order = SalesOrder(
+        number=next_number(prefix, on=today),
+        order_type=kind,
+        status=Status.DRAFT,
+        confirmation_status=(
+            ConfirmationStatus.NOT_SENT
+            if behaviour.requires_customer_confirmation
+            else ConfirmationStatus.NOT_REQUIRED
+        ),
+        owner=cust.owner or by,
+        created_by=by,
+        order_date=today,
+        requested_date=requested,
+        customer_po=po,
+        remark=_check_text(remark, "remark", 2000),
+        internal_note=_check_text(internal_note, "internal_note", 2000),
+        idempotency_key=idempotency_key,
+        copied_from=copied_from,
+        confirmation_nonce=confirmation.new_nonce(),
+    )
+    _snapshot(order, cust, addr)
+    new_lines = _apply_quote(order, quote)
+    order.approval_reasons = approval_reasons(customer=cust, order_type=kind, quote=quote)
+    order.save()
+    SalesOrderLine.objects.bulk_create(new_lines)
+    data: dict[str, Any] = {"total_amount": str(order.total_amount), "lines": len(new_lines)}
+    if copied_from is not None:
+        data["copied_from"] = copied_from.number
+    _event(order, EventType.CREATED, by=by, data=data)
+    if duplicates:
+        _event(order, EventType.DUPLICATE_ACKNOWLEDGED, by=by, data={"duplicates": duplicates})
+    record_audit(action="order.create", by=by, obj=order, data={"number": order.number})
+    _after_commit(order, "created")
+    return order
+
+
+def _lock(order: SalesOrder | int) -> SalesOrder:
+    pk = order.pk if isinstance(order, SalesOrder) else order
+    try:
+        return SalesOrder.objects.select_for_update().get(pk=pk)
+    except SalesOrder.DoesNotExist:
+        raise NotFound() from None
+
+
+@transaction.atomic
+def update_order(
+    *,
+    order: SalesOrder,
+    by: Any,
+    version: int,
+    customer: Any = _UNSET,
+    lines: Any = _UNSET,
+    order_type: Any = _UNSET,
+    price_mode: Any = _UNSET,
+    customer_po: Any = _UNSET,
+    requested_date: Any = _UNSET,
+    address: Any = _UNSET,
+    order_discount_amount: Any = _UNSET,
+    round_off: Any = _UNSET,
+    remark: Any = _UNSET,
+    internal_note: Any = _UNSET,
+    idempotency_key: Any = None,
+    acknowledge_duplicate: bool = False,
+) -> SalesOrder:
+    """Edit a draft. Omitted fields keep their value; a stale ``version`` raises StaleOrder (409).
+
+    Kept lines keep their unit prices; the customer, address and invoice snapshots are taken again.
+    """
+    locked = _lock(order)
+    try:
+        stale = int(version) != locked.version
+    except (TypeError, ValueError):
+        raise InvalidInput.single("version", _("Enter a whole number.")) from None
+    if stale:
+        raise StaleOrder()
+    if locked.status != Status.DRAFT:
+        raise OrderNotEditable()
+    if not by.has_perm("orders.change_salesorder"):
+        raise Forbidden()
+    cust = _resolve_customer(by, locked.customer_id if customer is _UNSET else customer)
+    if address is _UNSET:
+        address = locked.address_id if cust.pk == locked.customer_id else None
+    addr = _resolve_address(cust, address)
+    kind = locked.order_type if order_type is _UNSET else _order_type(order_type)
+    if lines is _UNSET:
+        lines = [
+            {
+                "product": line.product,
+                "qty": line.qty,
+                "unit_price": line.unit_price,
+                "discount_rate": line.discount_rate,
+                "warehouse": line.warehouse,
+                "remark": line.remark,
+            }
+            for line in locked.lines.select_related("product", "warehouse")
+        ]
+    mode = locked.price_mode if price_mode is _UNSET else (price_mode or PriceMode.TAX_INCLUDED)
+    discount = locked.order_discount_amount if order_discount_amount is _UNSET else order_discount_amount
+    rule = "none" if round_off is _UNSET else (round_off or "none")
+    if round_off is _UNSET and locked.round_off_amount:
+        rule = _guess_round_off(locked)
+    quote = compute_quote(
+        customer=cust,
+        lines=lines,
+        price_mode=mode,
+        order_discount_amount=discount,
+        round_off=rule,
+        order_type=kind,
+        with_stock=False,
+    )
+    before = {
+        "customer": locked.customer_id,
+        "total_amount": str(locked.total_amount),
+        "order_type": locked.order_type,
+    }
+    if requested_date is not _UNSET:
+        requested = _parse_date(requested_date, "requested_date")
+        if requested is not None and requested < business_date() and requested != locked.requested_date:
+            raise InvalidInput.single("requested_date", _("The requested date must not be in the past."))
+        locked.requested_date = requested
+    if customer_po is not _UNSET:
+        locked.customer_po = _check_text(customer_po, "customer_po", 64)
+    if remark is not _UNSET:
+        locked.remark = _check_text(remark, "remark", 2000)
+    if internal_note is not _UNSET:
+        locked.internal_note = _check_text(internal_note, "internal_note", 2000)
+    if kind != locked.order_type:
+        behaviour = BEHAVIOUR[kind]
+        locked.order_type = kind
+        locked.confirmation_status = (
+            ConfirmationStatus.NOT_SENT
+            if behaviour.requires_customer_confirmation
+            else ConfirmationStatus.NOT_REQUIRED
+        )
+    _snapshot(locked, cust, addr)
+    new_lines = _apply_quote(locked, quote)
+    locked.approval_reasons = approval_reasons(
+        customer=cust, order_type=kind, quote=quote, exclude_order=locked
+    )
+    locked.version += 1
+    locked.save()
+    locked.lines.all().delete()
+    SalesOrderLine.objects.bulk_create(new_lines)
+    after = {"customer": cust.pk, "total_amount": str(locked.total_amount), "order_type": kind}
+    changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    _event(locked, EventType.EDITED, by=by, data={"changed": changed, "version": locked.version})
+    record_audit(action="order.update", by=by, obj=locked, data=changed)
+    _after_commit(locked, "edited")
+    return locked
+
+
+def _guess_round_off(order: SalesOrder) -> str:
+    """The 抹零 rule that gives the stored round-off amount (kept when an edit does not name one)."""
+    before = order.total_amount + order.round_off_amount
+    for rule in ("fen", "jiao", "yuan", "ten"):
+        if calc.round_off(before, rule) == order.round_off_amount:
+            return rule
+    return "none"
+
+
+# --- transitions --------------------------------------------------------------------------------
+
+
+def _begin(order: SalesOrder, action_name: str, by: Any) -> SalesOrder:
+    """Lock the order, check the table and the user's permission for the action."""
+    locked = _lock(order)
+    action = ensure_transition(locked, action_name)
+    if by is not None and not by.has_perm(action.permission):
+        raise Forbidden()
+    return locked
+
+
+def _finish(
+    order: SalesOrder,
+    fields: list[str],
+    events: list[tuple[str, dict[str, Any]]],
+    *,
+    by: Any,
+    audit: str,
+    ip: str | None = None,
+    actor_name: str = "",
+) -> SalesOrder:
+    order.version += 1
+    order.save(update_fields=[*fields, "version", "updated_at"])
+    for type_, data in events:
+        _event(order, type_, by=by, data=data, ip=ip, actor_name=actor_name)
+    record_audit(action=audit, by=by, obj=order, data=events[0][1] if events else {}, ip=ip)
+    _after_commit(order, audit)
+    return order
+
+
+def _reason(value: Any, field: str = "reason") -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise InvalidInput.single(field, _("Please give a reason."))
+    if len(text) > 200:
+        raise InvalidInput.single(field, _("At most %(n)d characters.") % {"n": 200})
+    return text
+
+
+def _reset_confirmation(order: SalesOrder) -> list[str]:
+    """Back to draft: any confirmation link dies, the customer will be asked again."""
+    order.confirmation_nonce = confirmation.new_nonce()
+    order.confirmation_expires_at = None
+    order.confirmation_status = (
+        ConfirmationStatus.NOT_SENT
+        if BEHAVIOUR[order.order_type].requires_customer_confirmation
+        else ConfirmationStatus.NOT_REQUIRED
+    )
+    return ["confirmation_nonce", "confirmation_expires_at", "confirmation_status"]
+
+
+@transaction.atomic
+def submit_order(*, order: SalesOrder, by: Any) -> SalesOrder:
+    """Submit a draft: it goes to approval when a rule asks for it (reasons recomputed now), else on.
+
+    With ``stock.reserve_on`` = "submit" (or "approve" and no approval needed) every line is reserved
+    now, all or nothing: StockShort leaves the order a draft with nothing reserved.
+    """
+    locked = _begin(order, "submit", by)
+    lines = list(locked.lines.select_related("product", "warehouse"))
+    if not lines:
+        raise InvalidInput.single("lines", _("Add at least one line."))
+    customer = Customer.objects.get(pk=locked.customer_id)
+    quote = compute_quote(
+        customer=customer,
+        lines=[
+            {
+                "product": line.product,
+                "qty": line.qty,
+                "unit_price": line.unit_price,
+                "discount_rate": line.discount_rate,
+                "warehouse": line.warehouse,
+                "remark": line.remark,
+            }
+            for line in lines
+        ],
+        price_mode=locked.price_mode,
+        order_discount_amount=locked.order_discount_amount,
+        round_off=_guess_round_off(locked) if locked.round_off_amount else "none",
+        order_type=locked.order_type,
+        with_stock=False,
+    )
+    reasons = approval_reasons(
+        customer=customer, order_type=locked.order_type, quote=quote, exclude_order=locked
+    )
+    when = reserve_on()
+    reserved = (
+        _reserve_all(locked, by, action="submit")
+        if when == "submit" or (when == "approve" and not reasons)
+        else []
+    )
+    locked.status = Status.SUBMITTED
+    locked.submitted_at = timezone.now()
+    locked.approval_reasons = reasons
+    locked.approval_status = ApprovalStatus.PENDING if reasons else ApprovalStatus.NOT_REQUIRED
+    locked.approved_at = None
+    locked.approved_by = None
+    events: list[tuple[str, dict[str, Any]]] = [(EventType.SUBMITTED, {})]
+    if reasons:
+        events.append((EventType.APPROVAL_REQUESTED, {"reasons": reasons}))
+    if reserved:
+        events.append((EventType.STOCK_RESERVED, {"lines": reserved}))
+    return _finish(
+        locked,
+        [
+            "status",
+            "submitted_at",
+            "approval_reasons",
+            "approval_status",
+            "approved_at",
+            "approved_by",
+        ],
+        events,
+        by=by,
+        audit="order.submit",
+    )
+
+
+@transaction.atomic
+def withdraw_order(*, order: SalesOrder, by: Any) -> SalesOrder:
+    """Pull a submitted order back to draft, releasing any reservation; earlier confirmation links die."""
+    locked = _begin(order, "withdraw", by)
+    released = _release_all(locked, by)
+    locked.status = Status.DRAFT
+    locked.approval_status = ApprovalStatus.NOT_REQUIRED
+    fields = ["status", "approval_status", *_reset_confirmation(locked)]
+    events: list[tuple[str, dict[str, Any]]] = [(EventType.WITHDRAWN, {})]
+    if released:
+        events.append((EventType.STOCK_RELEASED, {"lines": released}))
+    return _finish(locked, fields, events, by=by, audit="order.withdraw")
+
+
+@transaction.atomic
+def approve_order(*, order: SalesOrder, by: Any, comment: str = "") -> SalesOrder:
+    """Approve an order awaiting approval (manager); with ``stock.reserve_on`` = "approve" reserve now.
+
+    StockShort (all or nothing) leaves the order awaiting approval with nothing reserved.
+    """
+    locked = _begin(order, "approve", by)
+    reserved = _reserve_all(locked, by, action="approve") if reserve_on() == "approve" else []
+    locked.approval_status = ApprovalStatus.APPROVED
+    locked.approved_at = timezone.now()
+    locked.approved_by = by
+    events: list[tuple[str, dict[str, Any]]] = [
+        (EventType.APPROVED, {"comment": str(comment or "").strip()[:500]})
+    ]
+    if reserved:
+        events.append((EventType.STOCK_RESERVED, {"lines": reserved}))
+    return _finish(
+        locked,
+        ["approval_status", "approved_at", "approved_by"],
+        events,
+        by=by,
+        audit="order.approve",
+    )
+
+
+@transaction.atomic
+def reject_order(*, order: SalesOrder, by: Any, reason: str) -> SalesOrder:
+    """Reject an order awaiting approval: back to draft with the reason."""
+    text = _reason(reason)
+    locked = _begin(order, "reject", by)
+    released = _release_all(locked, by)
+    locked.status = Status.DRAFT
+    locked.approval_status = ApprovalStatus.REJECTED
+    fields = ["status", "approval_status", *_reset_confirmation(locked)]
+    events: list[tuple[str, dict[str, Any]]] = [(EventType.REJECTED, {"reason": text})]
+    if released:
+        events.append((EventType.STOCK_RELEASED, {"lines": released}))
+    return _finish(locked, fields, events, by=by, audit="order.reject")
+
+
+@transaction.atomic
+def send_confirmation(*, order: SalesOrder, by: Any) -> str:
+    """Create a new signed confirmation link (earlier links die); return its path "/c/<token>/"."""
+    locked = _begin(order, "send_confirmation", by)
+    hours = confirmation.link_hours()
+    now = timezone.now()
+    locked.confirmation_nonce = confirmation.new_nonce()
+    locked.confirmation_status = ConfirmationStatus.PENDING
+    locked.confirmation_sent_at = now
+    locked.confirmation_expires_at = now + dt.timedelta(hours=hours)
+    token = confirmation.make_token(locked.pk, locked.confirmation_nonce)
+    _finish(
+        locked,
+        ["confirmation_nonce", "confirmation_status", "confirmation_sent_at", "confirmation_expires_at"],
+        [(EventType.CONFIRMATION_SENT, {"expires_at": locked.confirmation_expires_at.isoformat()})],
+        by=by,
+        audit="order.send_confirmation",
+    )
+    return confirmation.confirmation_path(token)
+
+
+@transaction.atomic
+def record_customer_confirmation(*, order: SalesOrder, by: Any, note: str) -> SalesOrder:
+    """Record that the customer confirmed by other means (phone, stamped PDF); ``note`` says how."""
+    text = _reason(note, "note")
+    locked = _begin(order, "record_customer_confirmation", by)
+    locked.confirmation_status = ConfirmationStatus.CONFIRMED
+    locked.customer_confirmed_at = timezone.now()
+    return _finish(
+        locked,
+        ["confirmation_status", "customer_confirmed_at"],
+        [(EventType.CUSTOMER_CONFIRMED, {"note": text, "recorded": True})],
+        by=by,
+        audit="order.record_customer_confirmation",
+    )
+
+
+def _order_from_token(token: str, *, lock: bool) -> SalesOrder:
+    try:
+        order_id, nonce = confirmation.read_token(str(token))
+    except signing.SignatureExpired:
+        raise ConfirmationLinkExpired() from None
+    except signing.BadSignature:
+        raise ConfirmationLinkInvalid() from None
+    qs = SalesOrder.objects.select_for_update() if lock else SalesOrder.objects.all()
+    order = qs.filter(pk=order_id).first()
+    if order is None or not nonce or order.confirmation_nonce != nonce:
+        raise ConfirmationLinkInvalid()
+    return order
+
+
+@transaction.atomic
+def get_order_for_customer(*, token: str, ip: str | None = None) -> SalesOrder:
+    """The order a confirmation link points to (lines prefetched); the first view is put on the timeline."""
+    order = _order_from_token(token, lock=False)
+    already = OrderEvent.objects.filter(
+        order=order, type=EventType.CUSTOMER_VIEWED, data__nonce=order.confirmation_nonce
+    ).exists()
+    if not already and order.confirmation_status == ConfirmationStatus.PENDING:
+        _event(
+            order,
+            EventType.CUSTOMER_VIEWED,
+            data={"nonce": order.confirmation_nonce},
+            ip=ip,
+            actor_name=_("Customer"),
+        )
+    lines = list(order.lines.all())
+    order._prefetched_objects_cache = {"lines": lines}  # type: ignore[attr-defined]
+    return order
+
+
+def _customer_step(token: str, ip: str | None) -> SalesOrder:
+    order = _order_from_token(token, lock=True)
+    if order.status != Status.SUBMITTED or order.confirmation_status != ConfirmationStatus.PENDING:
+        raise Conflict(_("This order no longer waits for your confirmation."), code="not_pending")
+    return order
+
+
+@transaction.atomic
+def customer_confirm(*, token: str, ip: str | None = None) -> SalesOrder:
+    """The customer confirms the order through the link (time and IP on the timeline)."""
+    order = _customer_step(token, ip)
+    order.confirmation_status = ConfirmationStatus.CONFIRMED
+    order.customer_confirmed_at = timezone.now()
+    return _finish(
+        order,
+        ["confirmation_status", "customer_confirmed_at"],
+        [(EventType.CUSTOMER_CONFIRMED, {})],
+        by=None,
+        audit="order.customer_confirm",
+        ip=ip,
+        actor_name=_("Customer"),
+    )
+
+
+@transaction.atomic
+def customer_request_change(*, token: str, message: str, ip: str | None = None) -> SalesOrder:
+    """The customer asks for a change through the link; the salesperson withdraws and edits."""
+    text = str(message or "").strip()
+    if not text:
+        raise InvalidInput.single("message", _("Tell us what should change."))
+    if len(text) > 2000:
+        raise InvalidInput.single("message", _("At most %(n)d characters.") % {"n": 2000})
+    order = _customer_step(token, ip)
+    order.confirmation_status = ConfirmationStatus.CHANGE_REQUESTED
+    order.customer_feedback = text
+    return _finish(
+        order,
+        ["confirmation_status", "customer_feedback"],
+        [(EventType.CUSTOMER_CHANGE_REQUESTED, {"message": text})],
+        by=None,
+        audit="order.customer_request_change",
+        ip=ip,
+        actor_name=_("Customer"),
+    )
+
+
+@transaction.atomic
+def confirm_order(*, order: SalesOrder, by: Any) -> SalesOrder:
+    """Confirm the order: reserve every line's stock, all or nothing (StockShort lists every short line).
+
+    Lines already reserved at submission or approval (``stock.reserve_on``) are not reserved again.
+    """
+    locked = _begin(order, "confirm", by)
+    reserved = _reserve_all(locked, by, action="confirm")
+    locked.status = Status.CONFIRMED
+    locked.confirmed_at = timezone.now()
+    events: list[tuple[str, dict[str, Any]]] = [(EventType.CONFIRMED, {})]
+    if reserved:
+        events.append((EventType.STOCK_RESERVED, {"lines": reserved}))
+    return _finish(locked, ["status", "confirmed_at"], events, by=by, audit="order.confirm")
+
+
+def reserve_on() -> str:
+    """When stock is reserved for orders that reserve stock: "submit", "approve" or "confirm"."""
+    value = str(get_parameter("stock.reserve_on"))
+    return value if value in {"submit", "approve", "confirm"} else "confirm"
+
+
+def _reserve_all(order: SalesOrder, by: Any, *, action: str) -> list[dict[str, Any]]:
+    """Reserve what each line still lacks (qty - reserved_qty), all or nothing; [] for non-stock types.
+
+    A line reserves in its own warehouse, else in the active warehouse with the most available stock
+    for the product (chosen with one query for the whole order). The reference is the order number.
+    Any short line raises StockShort listing every short line, and nothing is reserved.
+    """
+    if not BEHAVIOUR[order.order_type].reserves_stock:
+        return []
+    lines = list(order.lines.select_related("product", "warehouse").order_by("line_no"))
+    if all(line.qty - line.reserved_qty <= 0 for line in lines):
+        return []
+    stock = stock_by_product([line.product_id for line in lines if line.warehouse_id is None])
+    shortages: list[dict[str, Any]] = []
+    reserved: list[dict[str, Any]] = []
+    changed: list[SalesOrderLine] = []
+    # Lock the stock rows in one global order (product, warehouse), not in line order: two orders
+    # with the same products on differently ordered lines would otherwise deadlock each other.
+    todo: list[tuple[int, SalesOrderLine, Decimal, Warehouse]] = []
+    for index, line in enumerate(lines):
+        need = line.qty - line.reserved_qty
+        if need <= 0:
+            continue
+        warehouse: Warehouse | None = line.warehouse
+        if warehouse is None:
+            options = stock.get(line.product_id) or []
+            warehouse = options[0][0] if options else None
+        if warehouse is None:
+            shortages.append(_shortage(index, line, need, Decimal(0)))
+            continue
+        todo.append((index, line, need, warehouse))
+    todo.sort(key=lambda item: (item[1].product_id, item[3].pk))
+    with transaction.atomic():
+        for index, line, need, warehouse in todo:
+            try:
+                inventory.reserve_stock(
+                    product=line.product,
+                    warehouse=warehouse,
+                    qty=need,
+                    reference=order.number,
+                    by=by,
+                )
+            except InsufficientStock as exc:
+                shortages.append(_shortage(index, line, need, exc.available))
+                continue
+            line.warehouse = warehouse
+            line.reserved_qty = line.qty
+            changed.append(line)
+            reserved.append({"line_no": line.line_no, "warehouse": warehouse.code, "qty": _qty(need)})
+        if shortages:
+            raise StockShort(sorted(shortages, key=lambda s: s["index"]), action=action)
+    SalesOrderLine.objects.bulk_update(changed, ["warehouse", "reserved_qty"])
+    return sorted(reserved, key=lambda r: r["line_no"])
+
+
+def _shortage(index: int, line: SalesOrderLine, need: Decimal, available: Decimal) -> dict[str, Any]:
+    return {
+        "index": index,
+        "line_no": line.line_no,
+        "sku": line.sku,
+        "requested": _qty(need),
+        "available": _qty(max(available, Decimal(0))),
+    }
+
+
+def _qty(value: Decimal) -> str:
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
+def _release_all(order: SalesOrder, by: Any) -> list[dict[str, Any]]:
+    """Give back exactly what this order still holds reserved (reference = order number)."""
+    lines = list(order.lines.select_related("product", "warehouse").filter(reserved_qty__gt=0))
+    held: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    objects: dict[tuple[int, int], SalesOrderLine] = {}
+    for line in lines:
+        if line.warehouse_id is None:
+            continue
+        key = (line.product_id, line.warehouse_id)
+        held[key] += line.reserved_qty
+        objects[key] = line
+    released = []
+    for key, qty in sorted(held.items()):  # the same lock order as _reserve_all: (product, warehouse)
+        line = objects[key]
+        assert line.warehouse is not None
+        inventory.release_stock(
+            product=line.product, warehouse=line.warehouse, qty=qty, reference=order.number, by=by
+        )
+        released.append({"sku": line.sku, "warehouse": line.warehouse.code, "qty": _qty(qty)})
+    if lines:
+        for line in lines:
+            line.reserved_qty = Decimal(0)
+        SalesOrderLine.objects.bulk_update(lines, ["reserved_qty"])
+    return released
+
+
+@transaction.atomic
+def hold_order(*, order: SalesOrder, by: Any, reason: str) -> SalesOrder:
+    """Put a confirmed order on hold (reservations stay)."""
+    text = _reason(reason)
+    locked = _begin(order, "hold", by)
+    locked.status = Status.ON_HOLD
+    locked.hold_reason = text
+    return _finish(
+        locked, ["status", "hold_reason"], [(EventType.HELD, {"reason": text})], by=by, audit="order.hold"
+    )
+
+
+@transaction.atomic
+def resume_order(*, order: SalesOrder, by: Any) -> SalesOrder:
+    """Take an order off hold."""
+    locked = _begin(order, "resume", by)
+    locked.status = Status.CONFIRMED
+    locked.hold_reason = ""
+    return _finish(locked, ["status", "hold_reason"], [(EventType.RESUMED, {})], by=by, audit="order.resume")
+
+
+@transaction.atomic
+def cancel_order(*, order: SalesOrder, by: Any, reason: str) -> SalesOrder:
+    """Cancel the order (nothing shipped): release its reservations, keep the record and its number."""
+    text = _reason(reason)
+    locked = _begin(order, "cancel", by)
+    released = _release_all(locked, by)
+    locked.status = Status.CANCELLED
+    locked.cancel_reason = text
+    locked.cancelled_at = timezone.now()
+    locked.confirmation_nonce = confirmation.new_nonce()
+    events: list[tuple[str, dict[str, Any]]] = [(EventType.CANCELLED, {"reason": text})]
+    if released:
+        events.append((EventType.STOCK_RELEASED, {"lines": released}))
+    return _finish(
+        locked,
+        ["status", "cancel_reason", "cancelled_at", "confirmation_nonce"],
+        events,
+        by=by,
+        audit="order.cancel",
+    )
+
+
+@transaction.atomic
+def close_order(*, order: SalesOrder, by: Any, reason: str) -> SalesOrder:
+    """Close the order short: what is not shipped will not be; its remaining reservations are released."""
+    text = _reason(reason)
+    locked = _begin(order, "close", by)
+    released = _release_all(locked, by)
+    locked.lines.update(is_closed=True)
+    locked.status = Status.CLOSED
+    locked.close_reason = text
+    locked.closed_at = timezone.now()
+    events: list[tuple[str, dict[str, Any]]] = [(EventType.CLOSED, {"reason": text})]
+    if released:
+        events.append((EventType.STOCK_RELEASED, {"lines": released}))
+    return _finish(locked, ["status", "close_reason", "closed_at"], events, by=by, audit="order.close")
+
+
+def copy_order(*, order: SalesOrder, by: Any) -> SalesOrder:
+    """A new draft with the same customer and lines at today's prices (typed prices are kept)."""
+    with transaction.atomic():
+        source = SalesOrder.objects.get(pk=order.pk)
+        lines = [
+            {
+                "product": line.product,
+                "qty": line.qty,
+                "unit_price": line.unit_price if line.price_source == "manual" else None,
+                "discount_rate": line.discount_rate,
+                "warehouse": line.warehouse if line.warehouse and line.warehouse.is_active else None,
+                "remark": line.remark,
+            }
+            for line in source.lines.select_related("product", "warehouse")
+        ]
+        copy = create_order(
+            by=by,
+            customer=source.customer_id,
+            lines=lines,
+            order_type=source.order_type,
+            price_mode=source.price_mode,
+            address=source.address_id,
+            order_discount_amount=source.order_discount_amount,
+            remark=source.remark,
+            internal_note=source.internal_note,
+            copied_from=source,
+        )
+        _event(source, EventType.COPIED, by=by, data={"to": copy.number})
+        return copy
+
+
+_DISPATCH: dict[str, Callable[[SalesOrder, Any, dict[str, Any]], Any]] = {
+    "submit": lambda o, by, d: submit_order(order=o, by=by),
+    "withdraw": lambda o, by, d: withdraw_order(order=o, by=by),
+    "approve": lambda o, by, d: approve_order(order=o, by=by, comment=d.get("comment") or ""),
+    "reject": lambda o, by, d: reject_order(order=o, by=by, reason=d.get("reason") or ""),
+    "send_confirmation": lambda o, by, d: send_confirmation(order=o, by=by),
+    "record_customer_confirmation": lambda o, by, d: record_customer_confirmation(
+        order=o, by=by, note=d.get("note") or d.get("reason") or ""
+    ),
+    "confirm": lambda o, by, d: confirm_order(order=o, by=by),
+    "hold": lambda o, by, d: hold_order(order=o, by=by, reason=d.get("reason") or ""),
+    "resume": lambda o, by, d: resume_order(order=o, by=by),
+    "cancel": lambda o, by, d: cancel_order(order=o, by=by, reason=d.get("reason") or ""),
+    "close": lambda o, by, d: close_order(order=o, by=by, reason=d.get("reason") or ""),
+}
+assert set(_DISPATCH) == set(ACTIONS), "every action in transitions.ACTIONS needs a service"
+
+
+def run_action(*, order: SalesOrder, action: str, by: Any, data: dict[str, Any] | None = None) -> SalesOrder:
+    """Run one of ``transitions.ACTIONS`` by name (reason/comment/note from ``data``); return the order.
+
+    ``send_confirmation``'s link is on the returned order as ``confirmation_path``.
+    """
+    fn = _DISPATCH.get(action)
+    if fn is None:
+        ensure_transition(order, action)  # raises the "unknown action" conflict
+        raise NotFound()
+    result = fn(order, by, data or {})
+    if isinstance(result, str):
+        fresh = SalesOrder.objects.get(pk=order.pk)
+        fresh.confirmation_path = result  # type: ignore[attr-defined]
+        return fresh
+    return result  # type: ignore[no-any-return]
+
+
+# --- saved filters ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_filter(*, by: Any, name: str, query: str) -> SavedFilter:
+    """Save (or replace) a named set of list filters for the user."""
+    text = str(name or "").strip()
+    if not text:
+        raise InvalidInput.single("name", _("This field is required."))
+    if len(text) > 50:
+        raise InvalidInput.single("name", _("At most %(n)d characters.") % {"n": 50})
+    q = str(query or "").strip().lstrip("?")
+    if len(q) > 500:
+        raise InvalidInput.single("query", _("At most %(n)d characters.") % {"n": 500})
+    saved, _created = SavedFilter.objects.update_or_create(user=by, name=text, defaults={"query": q})
+    return saved
+
+
+@transaction.atomic
+def delete_filter(*, by: Any, pk: int) -> None:
+    """Delete one of the user's saved filters."""
+    deleted, _rows = SavedFilter.objects.filter(user=by, pk=pk).delete()
+    if not deleted:
+        raise NotFound()

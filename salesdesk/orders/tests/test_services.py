@@ -1,0 +1,618 @@
+"""Order services: pricing on the order, approval rules, numbering, idempotency, every transition."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core import signing
+from django.utils import timezone
+
+from salesdesk.core.errors import InvalidInput
+from salesdesk.core.parameters import set_parameter
+from salesdesk.inventory.models import StockLevel, StockMove
+from salesdesk.orders import confirmation, services
+from salesdesk.orders.errors import (
+    ConfirmationLinkExpired,
+    ConfirmationLinkInvalid,
+    PossibleDuplicate,
+    StaleOrder,
+    StockShort,
+)
+from salesdesk.orders.models import OrderEvent, SalesOrder
+from salesdesk.orders.transitions import TransitionNotAllowed
+from salesdesk.pricing.tests.factories import PriceListFactory, PriceListItemFactory
+
+from .factories import line, make_customer, make_product, make_warehouse, stock
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def customer(salesperson: Any) -> Any:
+    return make_customer(salesperson)
+
+
+@pytest.fixture
+def product() -> Any:
+    return make_product(sku="P-999", list_price=Decimal("9.99"))
+
+
+@pytest.fixture
+def warehouse(admin_user: Any, product: Any) -> Any:
+    wh = make_warehouse(code="SZ")
+    stock(product, wh, 10, admin_user)
+    return wh
+
+
+def snapshot(order: SalesOrder) -> tuple[Any, ...]:
+    order.refresh_from_db()
+    levels = tuple(StockLevel.objects.order_by("pk").values_list("on_hand_qty", "reserved_qty"))
+    return (
+        order.status,
+        order.approval_status,
+        order.confirmation_status,
+        order.version,
+        OrderEvent.objects.filter(order=order).count(),
+        levels,
+        StockMove.objects.count(),
+    )
+
+
+def approved(order: SalesOrder, by: Any, manager: Any) -> SalesOrder:
+    order = services.submit_order(order=order, by=by)
+    if order.approval_status == "pending":
+        order = services.approve_order(order=order, by=manager)
+    return order
+
+
+def ready_to_confirm(order: SalesOrder, by: Any, manager: Any) -> SalesOrder:
+    order = approved(order, by, manager)
+    return services.record_customer_confirmation(order=order, by=by, note="电话确认")
+
+
+# --- amounts ----------------------------------------------------------------------------------
+
+
+def test_create_prices_line_per_domain_vector(salesperson: Any, customer: Any, product: Any) -> None:
+    order = services.create_order(by=salesperson, customer=customer, lines=[line(product, 3)])
+    ln = order.lines.get()
+    assert (ln.unit_price, ln.price_source, ln.amount, ln.net_amount, ln.tax_amount) == (
+        Decimal("9.99"),
+        "list",
+        Decimal("29.97"),
+        Decimal("26.52"),
+        Decimal("3.45"),
+    )
+    assert (order.total_amount, order.net_amount, order.tax_amount) == (
+        Decimal("29.97"),
+        Decimal("26.52"),
+        Decimal("3.45"),
+    )
+    assert order.number == f"XSDD{timezone.localdate():%Y%m%d}-0001"
+    assert order.status == "draft"
+    assert order.version == 1
+    assert list(order.events.values_list("type", flat=True)) == ["created"]
+
+
+def test_tax_exclusive_vector(salesperson: Any, customer: Any) -> None:
+    p = make_product(list_price=Decimal("35.00"))
+    order = services.create_order(
+        by=salesperson,
+        customer=customer,
+        lines=[line(p, 12, unit_price="30.97")],
+        price_mode="tax_excluded",
+    )
+    ln = order.lines.get()
+    assert (ln.amount, ln.net_amount, ln.tax_amount, ln.price_source) == (
+        Decimal("419.95"),
+        Decimal("371.64"),
+        Decimal("48.31"),
+        "manual",
+    )
+
+
+def test_order_discount_allocated_largest_remainder(salesperson: Any, customer: Any) -> None:
+    a = make_product(list_price=Decimal("9.99"))
+    b = make_product(list_price=Decimal("87.50"))
+    c = make_product(list_price=Decimal("100.00"))
+    order = services.create_order(
+        by=salesperson,
+        customer=customer,
+        lines=[line(a, 3), line(b, 1), line(c, 1)],
+        order_discount_amount="10.00",
+    )
+    shares = list(order.lines.values_list("order_discount_share", flat=True))
+    assert shares == [Decimal("1.38"), Decimal("4.02"), Decimal("4.60")]
+    assert order.total_amount == Decimal("207.47")
+    assert order.discount_amount == Decimal("10.00")
+
+
+def test_typed_price_equal_to_resolved_keeps_source(salesperson: Any, customer: Any, product: Any) -> None:
+    pl = PriceListFactory(kind="promotion")
+    PriceListItemFactory(price_list=pl, product=product, unit_price=Decimal("8.80"))
+    order = services.create_order(
+        by=salesperson,
+        customer=customer,
+        lines=[line(product, 1, unit_price="8.80"), line(product, 1), line(product, 1, unit_price="9.00")],
+        acknowledge_duplicate=True,
+    )
+    assert list(order.lines.values_list("price_source", "unit_price")) == [
+        ("promotion", Decimal("8.800000")),
+        ("promotion", Decimal("8.800000")),
+        ("manual", Decimal("9.000000")),
+    ]
+
+
+def test_bad_input_names_fields(salesperson: Any, customer: Any, product: Any) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        services.create_order(
+            by=salesperson,
+            customer=customer,
+            lines=[{"product": product, "qty": "0"}, {"product": "NOPE", "qty": "x"}],
+        )
+    assert set(exc.value.fields) == {"lines.0.qty", "lines.1.product", "lines.1.qty"}
+    assert SalesOrder.objects.count() == 0
+
+
+def test_customer_outside_scope_is_refused(other_salesperson: Any, customer: Any, product: Any) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        services.create_order(by=other_salesperson, customer=customer, lines=[line(product)])
+    assert "customer" in exc.value.fields
+
+
+def test_snapshot_survives_master_data_change(salesperson: Any, customer: Any, product: Any) -> None:
+    order = services.create_order(by=salesperson, customer=customer, lines=[line(product)])
+    name = customer.name
+    customer.name = "改名后的公司"
+    customer.save()
+    product.name = "改名商品"
+    product.save()
+    order.refresh_from_db()
+    assert order.customer_name == name
+    assert order.lines.get().product_name != "改名商品"
+    assert order.ship_receiver == "李娜"
+    assert order.ship_region_text
+    assert order.contact_name == "王芳"
+
+
+# --- approval rules ---------------------------------------------------------------------------
+
+
+def reasons(order: SalesOrder) -> list[str]:
+    return [r["code"] for r in order.approval_reasons]
+
+
+@pytest.fixture
+def known(salesperson: Any, manager: Any, customer: Any, product: Any, warehouse: Any) -> Any:
+    """The customer and product have a confirmed order already: no new-customer/new-product rules."""
+    order = services.create_order(by=salesperson, customer=customer, lines=[line(product, 1)])
+    order = ready_to_confirm(order, salesperson, manager)
+    services.confirm_order(order=order, by=salesperson)
+    SalesOrder.objects.filter(pk=order.pk).update(created_at=timezone.now() - dt.timedelta(minutes=11))
+    return customer
+
+
+def test_no_reason_for_known_customer_and_product(salesperson: Any, known: Any, product: Any) -> None:
+    order = services.create_order(by=salesperson, customer=known, lines=[line(product, 2)])
+    order = services.submit_order(order=order, by=salesperson)
+    assert (order.approval_status, reasons(order)) == ("not_required", [])
+
+
+def test_new_customer_and_new_product(salesperson: Any, customer: Any, product: Any) -> None:
+    order = services.create_order(by=salesperson, customer=customer, lines=[line(product)])
+    order = services.submit_order(order=order, by=salesperson)
+    assert order.approval_status == "pending"
+    assert reasons(order) == ["new_customer", "new_product"]
+    assert list(order.events.values_list("type", flat=True)) == ["created", "submitted", "approval_requested"]
+
+
+def test_price_below_floor(salesperson: Any, known: Any, product: Any) -> None:
+    product.floor_price = Decimal("9.50")
+    product.save()
+    order = services.create_order(by=salesperson, customer=known, lines=[line(product, 1, unit_price="9.40")])
+    assert order.lines.get().is_below_floor
+    assert reasons(services.submit_order(order=order, by=salesperson)) == ["price_floor"]
+
+
+def test_floor_uses_net_price_after_order_discount(salesperson: Any, known: Any, product: Any) -> None:
+    product.floor_price = Decimal("9.50")
+    product.save()
+    order = services.create_order(
+        by=salesperson, customer=known, lines=[line(product, 1)], order_discount_amount="0.50"
+    )
+    assert order.lines.get().is_below_floor
+    assert reasons(order) == ["price_floor"]
+
+
+def test_discount_beyond_limit(salesperson: Any, known: Any, product: Any) -> None:
+    order = services.create_order(
+        by=salesperson, customer=known, lines=[line(product, 1, discount_rate="0.15")]
+    )
+    assert reasons(order) == ["discount_limit"]
+    within = services.create_order(
+        by=salesperson, customer=known, lines=[line(product, 3, discount_rate="0.10")]
+    )
+    assert reasons(within) == []
+
+
+def test_credit_limit(salesperson: Any, known: Any, product: Any) -> None:
+    known.credit_limit = Decimal("20.00")
+    known.save()
+    # the confirmed order from ``known`` (9.99) already uses credit: 9.99 + 19.98 > 20
+    order = services.create_order(by=salesperson, customer=known, lines=[line(product, 2)])
+    assert reasons(order) == ["credit_limit"]
+    assert order.approval_reasons[0]["detail"]["used"] == "9.99"
+
+
+def test_cash_customer_always_needs_credit_approval(salesperson: Any, known: Any, product: Any) -> None:
+    known.credit_limit = Decimal("0")
+    known.save()
+    order = services.create_order(by=salesperson, customer=known, lines=[line(product, 1)])
+    assert reasons(order) == ["credit_limit"]
+
+
+def test_amount_threshold(salesperson: Any, known: Any, product: Any) -> None:
+    set_parameter(key="approval.manager_amount", value="50", by=None)
+    order = services.create_order(by=salesperson, customer=known, lines=[line(product, 6)])
+    assert reasons(order) == ["amount"]
+
+
+def test_sample_and_return_always_need_approval(salesperson: Any, known: Any, product: Any) -> None:
+    sample = services.create_order(
+        by=salesperson, customer=known, lines=[line(product, 1)], order_type="sample"
+    )
+    ret = services.create_order(by=salesperson, customer=known, lines=[line(product, 2)], order_type="return")
+    assert reasons(sample) == ["sample"]
+    assert reasons(ret) == ["return"]
+    assert ret.number.startswith("XSTH")
+    assert sample.confirmation_status == "not_required"
+
+
+# --- idempotency, duplicates, versions --------------------------------------------------------
+
+
+def test_idempotency_key_returns_same_order(salesperson: Any, customer: Any, product: Any) -> None:
+    first = services.create_order(
+        by=salesperson, customer=customer, lines=[line(product)], idempotency_key="k1"
+    )
+    again = services.create_order(
+        by=salesperson, customer=customer, lines=[line(product)], idempotency_key="k1"
+    )
+    assert again.pk == first.pk
+    assert SalesOrder.objects.count() == 1
+
+
+def test_duplicate_po_warns_until_acknowledged(salesperson: Any, customer: Any, product: Any) -> None:
+    first = services.create_order(
+        by=salesperson, customer=customer, lines=[line(product)], customer_po="PO-1"
+    )
+    other = make_product()
+    with pytest.raises(PossibleDuplicate) as exc:
+        services.create_order(by=salesperson, customer=customer, lines=[line(other)], customer_po="PO-1")
+    assert exc.value.duplicates == [first.number]
+    assert exc.value.code == "possible_duplicate"
+    second = services.create_order(
+        by=salesperson, customer=customer, lines=[line(other)], customer_po="PO-1", acknowledge_duplicate=True
+    )
+    assert "duplicate_acknowledged" in set(second.events.values_list("type", flat=True))
+
+
+def test_same_lines_within_ten_minutes_warn(salesperson: Any, customer: Any, product: Any) -> None:
+    first = services.create_order(by=salesperson, customer=customer, lines=[line(product, 2)])
+    with pytest.raises(PossibleDuplicate):
+        services.create_order(by=salesperson, customer=customer, lines=[line(product, 2)])
+    SalesOrder.objects.filter(pk=first.pk).update(created_at=timezone.now() - dt.timedelta(minutes=11))
+    services.create_order(by=salesperson, customer=customer, lines=[line(product, 2)])
+
+
+def test_update_draft_and_stale_version(salesperson: Any, customer: Any, product: Any) -> None:
+    order = services.create_order(by=salesperson, customer=customer, lines=[line(product, 1)])
+    updated = services.update_order(order=order, by=salesperson, version=1, lines=[line(product, 3)])
+    assert (updated.version, updated.total_amount) == (2, Decimal("29.97"))
+    before = snapshot(order)
+    with pytest.raises(StaleOrder) as exc:
+        services.update_order(order=order, by=salesperson, version=1, lines=[line(product, 5)])
+    assert exc.value.code == "stale_version"
+    assert snapshot(order) == before
+    assert order.total_amount == Decimal("29.97")
+
+
+# --- transitions: one allowed and one refused each --------------------------------------------
+
+
+def test_submit_allowed_and_refused(salesperson: Any, customer: Any, product: Any) -> None:
+    order = services.create_order(by=salesperson, customer=customer, lines=[line(product)])
+    order = services.submit_order(order=order, by=salesperson)
+    assert (order.status, order.version) == ("submitted", 2)
+    before = snapshot(order)
+    with pytest.raises(TransitionNotAllowed):
+        services.submit_order(order=order, by=salesperson)
+    assert snapshot(order) == before
+
+
+def test_withdraw_allowed_and_refused(salesperson: Any, customer: Any, product: Any) -> None:
+    order = services.create_order(by=salesperson, customer=customer, lines=[line(product)])
+    before = snapshot(order)
+    with pytest.raises(TransitionNotAllowed):
+        services.withdraw_order(order=order, by=salesperson)
+    assert snapshot(order) == before
+    services.submit_order(order=order, by=salesperson)
+    order = services.withdraw_order(order=order, by=salesperson)
+    assert (order.status, order.approval_status) == ("draft", "not_required")
+
+
+def test_approve_allowed_and_refused(salesperson: Any, manager: Any, customer: Any, product: Any) -> None:
+    order = services.submit_order(
+        order=services.create_order(by=salesperson, customer=customer, lines=[line(product)]), by=salesperson
+    )
+    order = services.approve_order(order=order, by=manager, comment="同意")
+    assert (order.approval_status, order.approved_by) == ("approved", manager)
+    before = snapshot(order)
+    with pytest.raises(TransitionNotAllowed):
+        services.approve_order(order=order, by=manager)
+    assert snapshot(order) == before
+
+
+def test_salesperson_may_not_approve(salesperson: Any, customer: Any, product: Any) -> None:
+    from salesdesk.core.errors import Forbidden
+
+    order = services.submit_order(
+        order=services.create_order(by=salesperson, customer=customer, lines=[line(product)]), by=salesperson
+    )
+    before = snapshot(order)
+    with pytest.raises(Forbidden):
+        services.approve_order(order=order, by=salesperson)
+    assert snapshot(order) == before
+
+
+def test_reject_allowed_and_refused(salesperson: Any, manager: Any, customer: Any, product: Any) -> None:
+    order = services.submit_order(
+        order=services.create_order(by=salesperson, customer=customer, lines=[line(product)]), by=salesperson
+    )
+    before = snapshot(order)
+    with pytest.raises(InvalidInput):
+        services.reject_order(order=order, by=manager, reason="  ")
+    assert snapshot(order) == before
+    order = services.reject_order(order=order, by=manager, reason="价格太低")
+    assert (order.status, order.approval_status) == ("draft", "rejected")
+    before = snapshot(order)
+    with pytest.raises(TransitionNotAllowed):
+        services.reject_order(order=order, by=manager, reason="再次")
+    assert snapshot(order) == before
+
+
+def test_send_confirmation_allowed_and_refused(
+    salesperson: Any, manager: Any, customer: Any, product: Any
+) -> None:
+    order = services.submit_order(
+        order=services.create_order(by=salesperson, customer=customer, lines=[line(product)]), by=salesperson
+    )
+    before = snapshot(order)
+    with pytest.raises(TransitionNotAllowed):  # still awaiting approval
+        services.send_confirmation(order=order, by=salesperson)
+    assert snapshot(order) == before
+    services.approve_order(order=order, by=manager)
+    path = services.send_confirmation(order=order, by=salesperson)
+    assert path.startswith("/c/")
+    assert path.endswith("/")
+    order.refresh_from_db()
+    assert order.confirmation_status == "pending"
+
+
+def test_confirmation_link_valid_replaced_expired(
+    salesperson: Any, manager: Any, customer: Any, product: Any, settings: Any
+) -> None:
+    order = approved(
+        services.create_order(by=salesperson, customer=customer, lines=[line(product)]), salesperson, manager
+    )
+    old = services.send_confirmation(order=order, by=salesperson).split("/")[2]
+    new = services.send_confirmation(order=order, by=salesperson).split("/")[2]
+    with pytest.raises(ConfirmationLinkInvalid):
+        services.get_order_for_customer(token=old)
+    with pytest.raises(ConfirmationLinkInvalid):
+        services.get_order_for_customer(token=new + "x")
+    assert services.get_order_for_customer(token=new, ip="10.0.0.9").pk == order.pk
+    services.get_order_for_customer(token=new, ip="10.0.0.9")
+    viewed = order.events.filter(type="customer_viewed")
+    assert viewed.count() == 1
+    assert viewed.get().ip == "10.0.0.9"
+    expired = signing.TimestampSigner(salt=confirmation.SALT)
+    order.refresh_from_db()
+    stale_token = signing.dumps({"o": order.pk, "n": order.confirmation_nonce}, salt=confirmation.SALT)
+    assert expired  # the signer class in use
+    from unittest import mock
+
+    later = timezone.now().timestamp() + 73 * 3600
+    with mock.patch("time.time", return_value=later), pytest.raises(ConfirmationLinkExpired):
+        services.get_order_for_customer(token=stale_token)
+    services.customer_confirm(token=new, ip="10.0.0.9")
+    order.refresh_from_db()
+    assert order.confirmation_status == "confirmed"
+    event = order.events.get(type="customer_confirmed")
+    assert (event.ip, event.actor) == ("10.0.0.9", None)
+
+
+def test_customer_request_change_and_back_to_draft_kills_link(
+    salesperson: Any, manager: Any, customer: Any, product: Any
+) -> None:
+    order = approved(
+        services.create_order(by=salesperson, customer=customer, lines=[line(product)]), salesperson, manager
+    )
+    token = services.send_confirmation(order=order, by=salesperson).split("/")[2]
+    services.customer_request_change(token=token, message="数量改成5", ip="10.0.0.1")
+    order.refresh_from_db()
+    assert (order.confirmation_status, order.customer_feedback) == ("change_requested", "数量改成5")
+    services.withdraw_order(order=order, by=salesperson)
+    with pytest.raises(ConfirmationLinkInvalid):
+        services.get_order_for_customer(token=token)
+
+
+def test_record_customer_confirmation_allowed_and_refused(
+    salesperson: Any, manager: Any, customer: Any, product: Any
+) -> None:
+    order = services.create_order(by=salesperson, customer=customer, lines=[line(product)])
+    before = snapshot(order)
+    with pytest.raises(TransitionNotAllowed):
+        services.record_customer_confirmation(order=order, by=salesperson, note="电话")
+    assert snapshot(order) == before
+    order = ready_to_confirm(order, salesperson, manager)
+    assert order.confirmation_status == "confirmed"
+
+
+def test_confirm_reserves_every_line(
+    salesperson: Any, manager: Any, customer: Any, product: Any, warehouse: Any, admin_user: Any
+) -> None:
+    other = make_product()
+    big = make_warehouse(code="BJ")
+    stock(other, warehouse, 2, admin_user)
+    stock(other, big, 8, admin_user)
+    order = ready_to_confirm(
+        services.create_order(by=salesperson, customer=customer, lines=[line(product, 4), line(other, 5)]),
+        salesperson,
+        manager,
+    )
+    order = services.confirm_order(order=order, by=salesperson)
+    assert order.status == "confirmed"
+    assert list(order.lines.values_list("reserved_qty", "warehouse__code")) == [
+        (Decimal(4), "SZ"),
+        (Decimal(5), "BJ"),
+    ]
+    assert StockLevel.objects.get(product=other, warehouse=big).reserved_qty == Decimal(5)
+    assert set(StockMove.objects.filter(kind="reserve").values_list("reference", flat=True)) == {order.number}
+
+
+def test_confirm_short_reserves_nothing(
+    salesperson: Any, manager: Any, customer: Any, product: Any, warehouse: Any
+) -> None:
+    none_in_stock = make_product(sku="NONE-1")
+    order = ready_to_confirm(
+        services.create_order(
+            by=salesperson,
+            customer=customer,
+            lines=[line(product, 4), line(product, 7), line(none_in_stock, 1)],
+        ),
+        salesperson,
+        manager,
+    )
+    before = snapshot(order)
+    with pytest.raises(StockShort) as exc:
+        services.confirm_order(order=order, by=salesperson)
+    assert exc.value.shortages == [
+        {"line_no": 2, "sku": "P-999", "requested": "7", "available": "6"},
+        {"line_no": 3, "sku": "NONE-1", "requested": "1", "available": "0"},
+    ]
+    assert set(exc.value.fields) == {"lines.1.qty", "lines.2.qty"}
+    assert snapshot(order) == before
+    assert list(order.lines.values_list("reserved_qty", flat=True)) == [Decimal(0)] * 3
+
+
+def test_confirm_refused_before_customer_confirms(
+    salesperson: Any, manager: Any, customer: Any, product: Any, warehouse: Any
+) -> None:
+    order = approved(
+        services.create_order(by=salesperson, customer=customer, lines=[line(product)]), salesperson, manager
+    )
+    before = snapshot(order)
+    with pytest.raises(TransitionNotAllowed):
+        services.confirm_order(order=order, by=salesperson)
+    assert snapshot(order) == before
+
+
+def test_preorder_confirms_without_stock(salesperson: Any, manager: Any, customer: Any) -> None:
+    p = make_product()
+    order = ready_to_confirm(
+        services.create_order(by=salesperson, customer=customer, lines=[line(p, 50)], order_type="preorder"),
+        salesperson,
+        manager,
+    )
+    order = services.confirm_order(order=order, by=salesperson)
+    assert order.status == "confirmed"
+    assert StockMove.objects.count() == 0
+
+
+@pytest.fixture
+def confirmed(salesperson: Any, manager: Any, customer: Any, product: Any, warehouse: Any) -> SalesOrder:
+    order = ready_to_confirm(
+        services.create_order(by=salesperson, customer=customer, lines=[line(product, 3)]),
+        salesperson,
+        manager,
+    )
+    return services.confirm_order(order=order, by=salesperson)
+
+
+def test_hold_and_resume(salesperson: Any, confirmed: SalesOrder) -> None:
+    before = snapshot(confirmed)
+    with pytest.raises(TransitionNotAllowed):
+        services.resume_order(order=confirmed, by=salesperson)
+    assert snapshot(confirmed) == before
+    order = services.hold_order(order=confirmed, by=salesperson, reason="等客户付款")
+    assert (order.status, order.hold_reason) == ("on_hold", "等客户付款")
+    before = snapshot(order)
+    with pytest.raises(TransitionNotAllowed):
+        services.hold_order(order=order, by=salesperson, reason="again")
+    assert snapshot(order) == before
+    assert services.resume_order(order=order, by=salesperson).status == "confirmed"
+
+
+def test_cancel_releases_reservation(
+    salesperson: Any, confirmed: SalesOrder, product: Any, warehouse: Any
+) -> None:
+    level = StockLevel.objects.get(product=product, warehouse=warehouse)
+    assert level.reserved_qty == Decimal(3)
+    order = services.cancel_order(order=confirmed, by=salesperson, reason="客户取消")
+    level.refresh_from_db()
+    assert (order.status, level.reserved_qty, level.on_hand_qty) == ("cancelled", Decimal(0), Decimal(10))
+    assert order.lines.get().reserved_qty == Decimal(0)
+    before = snapshot(order)
+    with pytest.raises(TransitionNotAllowed):
+        services.cancel_order(order=order, by=salesperson, reason="again")
+    assert snapshot(order) == before
+
+
+def test_close_releases_what_is_left(
+    salesperson: Any, confirmed: SalesOrder, product: Any, warehouse: Any
+) -> None:
+    order = services.close_order(order=confirmed, by=salesperson, reason="剩余不发")
+    assert order.status == "closed"
+    assert StockLevel.objects.get(product=product, warehouse=warehouse).reserved_qty == Decimal(0)
+    draft = services.create_order(
+        by=salesperson, customer=order.customer, lines=[line(product, 1)], acknowledge_duplicate=True
+    )
+    before = snapshot(draft)
+    with pytest.raises(TransitionNotAllowed):
+        services.close_order(order=draft, by=salesperson, reason="x")
+    assert snapshot(draft) == before
+
+
+def test_copy_order_is_new_draft_at_current_prices(
+    salesperson: Any, confirmed: SalesOrder, product: Any
+) -> None:
+    product.list_price = Decimal("11.00")
+    product.save()
+    copy = services.copy_order(order=confirmed, by=salesperson)
+    assert (copy.status, copy.copied_from_id) == ("draft", confirmed.pk)
+    assert copy.number != confirmed.number
+    assert copy.lines.get().unit_price == Decimal("11.00")
+    assert confirmed.events.filter(type="copied").count() == 1
+
+
+def test_run_action_dispatches_and_refuses(salesperson: Any, customer: Any, product: Any) -> None:
+    order = services.create_order(by=salesperson, customer=customer, lines=[line(product)])
+    order = services.run_action(order=order, action="submit", by=salesperson, data={})
+    assert order.status == "submitted"
+    with pytest.raises(TransitionNotAllowed):
+        services.run_action(order=order, action="explode", by=salesperson, data={})
+
+
+def test_saved_filters(salesperson: Any) -> None:
+    saved = services.save_filter(by=salesperson, name="待审核", query="status=submitted")
+    services.save_filter(by=salesperson, name="待审核", query="status=draft")
+    saved.refresh_from_db()
+    assert saved.query == "status=draft"
+    services.delete_filter(by=salesperson, pk=saved.pk)
+    from salesdesk.orders.selectors import list_saved_filters
+
+    assert list(list_saved_filters(user=salesperson)) == []
