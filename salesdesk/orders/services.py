@@ -24,8 +24,9 @@ from salesdesk.accounts.scope import owner_scope_q
 from salesdesk.core.audit import record_audit
 from salesdesk.core.context import current_ip
 from salesdesk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from salesdesk.core.models import Parameter
 from salesdesk.core.numbering import business_date, next_number
-from salesdesk.core.parameters import get_parameter
+from salesdesk.core.parameters import get_definition, get_parameter
 from salesdesk.customers.models import Address, Customer
 from salesdesk.inventory import services as inventory
 from salesdesk.inventory.errors import InsufficientStock
@@ -219,12 +220,34 @@ def _line(order: SalesOrder, q: QuotedLine) -> SalesOrderLine:
     )
 
 
+# The parameters the approval rules read, fetched together (one query instead of one per rule).
+_RULE_PARAMETERS = (
+    (ApprovalRule.DISCOUNT_LIMIT, "approval.max_discount_rate"),
+    (ApprovalRule.OVERDUE, "finance.overdue_block_days"),
+    (ApprovalRule.NEW_CUSTOMER, "approval.new_customer"),
+    (ApprovalRule.AMOUNT, "approval.manager_amount"),
+)
+
+
+def _parameters(*keys: str) -> dict[str, Any]:
+    """Several parameters in one query, each as ``get_parameter`` gives it (stored value, else default)."""
+    if not keys:
+        return {}
+    stored = dict(Parameter.objects.filter(pk__in=keys).values_list("key", "value"))
+    values: dict[str, Any] = {}
+    for key in keys:
+        value = stored.get(key)
+        values[key] = get_definition(key).default if value is None else value
+    return values
+
+
 def approval_reasons(
     *, customer: Customer, order_type: str, quote: OrderQuote, exclude_order: Any = None
 ) -> list[dict[str, Any]]:
     """The reasons (DOMAIN.md §4.4) this order needs a manager's approval; [] when none apply."""
     rules = BEHAVIOUR[order_type].approval_rules
     reasons: list[dict[str, Any]] = []
+    params = _parameters(*(key for rule, key in _RULE_PARAMETERS if rule in rules))
 
     def add(rule: ApprovalRule, **detail: Any) -> None:
         reasons.append({"code": str(rule), "detail": detail})
@@ -238,7 +261,7 @@ def approval_reasons(
         if below:
             add(ApprovalRule.PRICE_FLOOR, lines=below)
     if ApprovalRule.DISCOUNT_LIMIT in rules:
-        limit = Decimal(str(get_parameter("approval.max_discount_rate")))
+        limit = Decimal(str(params["approval.max_discount_rate"]))
         over = [q.index + 1 for q in quote.lines if q.discount_rate > limit]
         # the whole order's discount (line + order discounts + 抹零) against the same limit, in 分
         overall = quote.totals.discount_amount > calc.round2(quote.totals.gross_amount * limit)
@@ -255,13 +278,13 @@ def approval_reasons(
                 amount=str(total),
             )
     if ApprovalRule.OVERDUE in rules:
-        days = int(get_parameter("finance.overdue_block_days"))
+        days = int(params["finance.overdue_block_days"])
         overdue = selectors.overdue_amount(customer=customer, days=days)
         if overdue > 0:
             add(ApprovalRule.OVERDUE, amount=str(overdue), days=days)
     if (
         ApprovalRule.NEW_CUSTOMER in rules
-        and get_parameter("approval.new_customer")
+        and params["approval.new_customer"]
         and not selectors.has_confirmed_order(customer=customer, exclude_order=exclude_order)
     ):
         add(ApprovalRule.NEW_CUSTOMER)
@@ -272,7 +295,7 @@ def approval_reasons(
         if new:
             add(ApprovalRule.NEW_PRODUCT, skus=sorted(set(new)))
     if ApprovalRule.AMOUNT in rules:
-        threshold = Decimal(str(get_parameter("approval.manager_amount")))
+        threshold = Decimal(str(params["approval.manager_amount"]))
         if total >= threshold:
             add(ApprovalRule.AMOUNT, threshold=str(threshold), amount=str(total))
     return reasons
@@ -414,14 +437,17 @@ def _create(
 ) -> SalesOrder:
     errors: dict[str, list[str]] = {}
     cust = addr = None
-    kind = str(get_parameter("orders.default_type"))
+    kind = ""
     try:
         cust = _resolve_customer(by, customer)
         addr = _resolve_address(cust, address)
     except InvalidInput as exc:
         errors.update(exc.fields)
+    try:
+        kind = _order_type(order_type)  # reads "orders.default_type" once, when no type is given
+    except InvalidInput as exc:
+        errors.update(exc.fields)
     for fn in (
-        lambda: _order_type(order_type),
         lambda: _parse_date(requested_date, "requested_date"),
         lambda: _check_text(customer_po, "customer_po", 64),
     ):
@@ -436,7 +462,6 @@ def _create(
         except InvalidInput as exc:
             errors.update(exc.fields)
         raise InvalidInput(fields=errors)
-    kind = _order_type(order_type)
     requested = _parse_date(requested_date, "requested_date")
     today = business_date()
     if requested is not None and requested < today:

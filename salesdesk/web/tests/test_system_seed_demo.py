@@ -41,7 +41,7 @@ def test_seed_demo_loads_a_small_company(demo_env):
     assert output.count(password) == 8
     assert User.objects.get(username="admin").is_staff is True
     assert User.objects.get(username="sales1").role_codes == ["salesperson"]
-    assert Department.objects.count() == 7
+    assert Department.objects.count() == 8
     team = Team.objects.get(name="华南销售一组")
     assert team.manager == User.objects.get(username="manager")
     assert set(team.members.values_list("username", flat=True)) == {"manager", "sales1", "sales2"}

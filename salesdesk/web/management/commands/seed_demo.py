@@ -9,6 +9,7 @@ same validation and lands in the audit log like anything a user enters.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import random
 import secrets
@@ -377,7 +378,7 @@ def generate_password() -> str:
 class Command(BaseCommand):
     help = (
         "Load the demo company: users (one per role), 40 customers, 200 products, 3 warehouses with stock, "
-        "price lists and 30 orders in every state over the last three weeks, with plans, shipments and alerts."
+        "price lists and 30 orders in every state over the last three weeks, with plans, shipments, alerts."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -401,10 +402,19 @@ class Command(BaseCommand):
             self._customers(rng, admin, users, options["customers"])
             products = self._products(rng, admin, options["products"])
             self._stock(rng, admin, products)
-        with transaction.atomic():
-            self._business(rng, users, products, options["orders"])
+        quiet = logging.getLogger("salesdesk.orders")
+        level = quiet.level
+        if options["verbosity"] < 2:  # one INFO line per order action is noise here
+            quiet.setLevel(logging.WARNING)
+        try:
+            with transaction.atomic():
+                self._business(users, products, options["orders"])
+        finally:
+            quiet.setLevel(level)
         self.stdout.write(
-            self.style.SUCCESS(_("Demo data is ready (%(seconds).1f s).") % {"seconds": time.monotonic() - started})
+            self.style.SUCCESS(
+                _("Demo data is ready (%(seconds).1f s).") % {"seconds": time.monotonic() - started}
+            )
         )
         self._print_logins(password)
 
@@ -480,7 +490,7 @@ class Command(BaseCommand):
             set_team_manager(team=team, manager=users["manager"], by=users["admin"])
         return users
 
-    def _business(self, rng: random.Random, users: dict[str, User], products: list[Product], count: int) -> None:
+    def _business(self, users: dict[str, User], products: list[Product], count: int) -> None:
         """Price lists and orders in every state; skipped when the demo orders exist already."""
         business = DemoBusiness(rng=random.Random(SEED + 1), users=users, products=products)
         business.assign_step_owners()
@@ -493,7 +503,8 @@ class Command(BaseCommand):
         business.play(business.plan_orders(count, priced))
         result = scan_alerts()
         self.stdout.write(
-            _("%(orders)d demo orders loaded; %(alerts)d open alerts.") % {"orders": count, "alerts": result.open}
+            _("%(orders)d demo orders loaded; %(alerts)d open alerts.")
+            % {"orders": count, "alerts": result.open}
         )
 
     # --- customers --------------------------------------------------------------------------------
@@ -665,42 +676,45 @@ ORDER_KEY = "seed-demo-"  # idempotency-key prefix that marks the demo orders (o
 
 # (scenario, age in working days). The first fifteen cover every state, so a small --orders still does.
 ORDER_MIX: tuple[tuple[str, int], ...] = (
-    ("in_progress", 6),
+    ("in_progress", 4),
     ("awaiting_customer", 3),
     ("delivered", 14),
     ("draft", 0),
     ("below_floor", 1),
-    ("partial", 10),
-    ("blocked", 6),
-    ("late", 9),
-    ("on_hold", 7),
+    ("partial", 5),
+    ("blocked", 5),
+    ("late", 6),
+    ("on_hold", 5),
     ("cancelled", 8),
     ("closed_short", 15),
-    ("in_transit", 8),
+    ("in_transit", 4),
     ("just_confirmed", 1),
-    ("change_pending", 7),
+    ("change_pending", 3),
     ("customer_change", 2),
     ("draft", 1),
-    ("in_progress", 4),
+    ("in_progress", 3),
     ("delivered", 12),
     ("awaiting_customer", 0),
-    ("partial", 9),
+    ("partial", 4),
     ("awaiting_approval", 0),
     ("delivered", 11),
-    ("in_progress", 5),
+    ("in_progress", 4),
     ("draft", 2),
-    ("in_transit", 7),
+    ("in_transit", 5),
     ("just_confirmed", 0),
     ("cancelled", 3),
     ("delivered", 13),
-    ("in_progress", 3),
+    ("delivered", 10),
     ("awaiting_customer", 1),
 )
+# Made to order (预订/按单生产): the plan has a real production step of several days.
+MADE_TO_ORDER = {"in_progress", "blocked"}
 
 # Which demo user is the default owner of template steps in each department (SALES steps: the order owner).
 STEP_OWNERS = {"PLAN": "planner", "PROD": "planner", "QC": "planner", "WH": "warehouse", "FIN": "finance"}
 
-# (working-day offset from the order's first day, time of day, action, argument)
+# (working-day offset from the order's first day, time of day, action, argument); the standard plan
+# puts 备料 on the day after entry, 质检 the next day, 发货 the day after, 签收 over two days, then 开票.
 Event = tuple[int, str, str, str]
 _CONFIRM: tuple[Event, ...] = (
     (0, "09:30", "create", ""),
@@ -710,15 +724,27 @@ _CONFIRM: tuple[Event, ...] = (
     (1, "09:15", "customer_confirms", ""),
     (1, "10:00", "confirm", ""),
 )
-_MADE: tuple[Event, ...] = (
+_READY: tuple[Event, ...] = (
     *_CONFIRM,
     (1, "10:30", "start", "prepare"),
-    (2, "11:00", "finish", "prepare"),
-    (2, "13:30", "start", "produce"),
-    (5, "16:00", "finish", "produce"),
-    (5, "16:30", "start", "inspect"),
-    (6, "10:00", "finish", "inspect"),
-    (6, "10:30", "start", "ship"),
+    (1, "16:30", "finish", "prepare"),
+    (2, "09:30", "start", "inspect"),
+    (2, "15:00", "finish", "inspect"),
+    (3, "09:00", "start", "ship"),
+)
+_SHIPPED: tuple[Event, ...] = (
+    *_READY,
+    (3, "14:00", "ship", "all"),
+    (3, "16:00", "finish", "ship"),
+    (3, "16:05", "start", "sign"),
+    (3, "19:30", "track", "picked"),
+    (4, "07:40", "track", "transit"),
+)
+_PRODUCING: tuple[Event, ...] = (
+    *_CONFIRM,
+    (1, "10:30", "start", "prepare"),
+    (2, "16:00", "finish", "prepare"),
+    (3, "09:00", "start", "produce"),
 )
 SCENARIOS: dict[str, tuple[Event, ...]] = {
     "draft": ((0, "09:30", "create", ""),),
@@ -728,67 +754,41 @@ SCENARIOS: dict[str, tuple[Event, ...]] = {
     "customer_change": (*_CONFIRM[:4], (1, "09:40", "customer_asks_change", "")),
     "cancelled": (*_CONFIRM[:4], (1, "15:00", "cancel", "")),
     "just_confirmed": _CONFIRM,
-    "in_progress": (
-        *_CONFIRM,
-        (1, "10:30", "start", "prepare"),
-        (2, "11:00", "finish", "prepare"),
-        (2, "13:30", "start", "produce"),
-        (2, "15:00", "comment", ""),
-    ),
+    "in_progress": (*_PRODUCING, (3, "15:00", "comment", "")),
     "blocked": (
-        *_CONFIRM,
-        (1, "10:30", "start", "prepare"),
-        (2, "11:00", "finish", "prepare"),
-        (2, "13:30", "start", "produce"),
-        (3, "09:20", "block", "produce"),
-        (3, "09:40", "exception", "delay"),
-        (3, "10:10", "comment", ""),
+        *_PRODUCING,
+        (4, "09:20", "block", "produce"),
+        (4, "09:40", "exception", "delay"),
+        (4, "10:10", "comment", ""),
     ),
     "late": (*_CONFIRM, (1, "10:30", "start", "prepare")),
-    "on_hold": (
-        *_CONFIRM,
-        (1, "10:30", "start", "prepare"),
-        (2, "11:00", "finish", "prepare"),
-        (3, "09:00", "hold", ""),
+    "on_hold": (*_READY[:8], (2, "09:00", "hold", "")),
+    "change_pending": (*_READY[:9], (2, "14:00", "request_change", "")),
+    "partial": (
+        *_READY,
+        (3, "14:00", "ship", "part"),
+        (3, "19:30", "track", "picked"),
+        (4, "07:40", "track", "transit"),
     ),
-    "change_pending": (
-        *_CONFIRM,
-        (1, "10:30", "start", "prepare"),
-        (2, "11:00", "finish", "prepare"),
-        (2, "13:30", "start", "produce"),
-        (4, "10:00", "request_change", ""),
-    ),
-    "partial": (*_MADE, (6, "15:00", "ship", "part"), (6, "19:30", "track", "picked"), (7, "07:40", "track", "transit")),
-    "in_transit": (
-        *_MADE,
-        (6, "15:00", "ship", "all"),
-        (6, "16:00", "finish", "ship"),
-        (6, "16:05", "start", "sign"),
-        (6, "19:30", "track", "picked"),
-        (7, "07:40", "track", "transit"),
-    ),
+    "in_transit": _SHIPPED,
     "delivered": (
-        *_MADE,
-        (6, "15:00", "ship", "all"),
-        (6, "16:00", "finish", "ship"),
-        (6, "16:05", "start", "sign"),
-        (6, "19:30", "track", "picked"),
-        (7, "07:40", "track", "transit"),
-        (8, "10:20", "track", "out"),
-        (8, "14:30", "sign", ""),
-        (8, "15:00", "finish", "sign"),
-        (9, "10:00", "start", "invoice"),
-        (9, "16:00", "finish", "invoice"),
-        (9, "16:10", "start", "collect"),
+        *_SHIPPED,
+        (4, "10:20", "track", "out"),
+        (4, "14:30", "sign", ""),
+        (4, "15:00", "finish", "sign"),
+        (6, "10:00", "start", "invoice"),
+        (6, "16:00", "finish", "invoice"),
+        (7, "10:00", "start", "collect"),
+        (8, "15:30", "finish", "collect"),
     ),
     "closed_short": (
-        *_MADE,
-        (6, "15:00", "ship", "part"),
-        (6, "19:30", "track", "picked"),
-        (7, "07:40", "track", "transit"),
-        (8, "11:00", "sign", ""),
-        (8, "14:00", "exception", "logistics"),
-        (9, "10:00", "close", ""),
+        *_READY,
+        (3, "14:00", "ship", "part"),
+        (3, "19:30", "track", "picked"),
+        (4, "07:40", "track", "transit"),
+        (4, "11:00", "sign", ""),
+        (4, "14:00", "exception", "logistics"),
+        (5, "10:00", "close", ""),
     ),
 }
 TRACKING = {
@@ -806,7 +806,7 @@ def _moment(day: dt.date, hhmm: str) -> dt.datetime:
 @contextmanager
 def demo_clock(moment: dt.datetime) -> Iterator[None]:
     """Run the services as if it were ``moment``: dates, numbers, plans and the timeline stay consistent."""
-    with mock.patch.object(timezone, "now", lambda: moment):
+    with mock.patch.object(timezone, "now", return_value=moment):
         yield
 
 
@@ -857,7 +857,11 @@ class DemoBusiness:
     def price_lists(self, customers: list[Customer]) -> dict[str, list[Product]]:
         """One customer agreement, one promotion running now, one quantity-tier list (made by the manager)."""
         manager = self.users["manager"]
-        chosen = {"agreement": self.products[0:3], "promotion": self.products[3:6], "tier": self.products[6:8]}
+        chosen = {
+            "agreement": self.products[0:3],
+            "promotion": self.products[3:6],
+            "tier": self.products[6:8],
+        }
         if PriceList.objects.filter(code__startswith="DEMO-").exists() or len(self.products) < 8:
             return chosen if len(self.products) >= 8 else {}
         start = self.cal.add_workdays(self.base, -16)
@@ -910,12 +914,12 @@ class DemoBusiness:
             for u in sellers
         }
         main = Warehouse.objects.get(code="SZ01")
-        available = {
-            level.product_id: level.available
+        available: dict[int, Decimal] = {
+            level.product_id: level.available_qty
             for level in get_stock(warehouse=main)
-            if level.safety_qty == 0 and level.available > 0
+            if level.safety_qty == 0 and level.available_qty > 0
         }
-        pool = [p for p in self.products if available.get(p.pk, 0) >= 20]
+        pool = [p for p in self.products if available.get(p.pk, 0) >= 30] or self.products
         agreement_customer = Customer.objects.filter(price_lists__code="DEMO-XY-001").first()
         planned: list[DemoOrder] = []
         for index in range(count):
@@ -923,7 +927,9 @@ class DemoBusiness:
             if index >= len(ORDER_MIX):
                 age = min(15, age + rng.randint(0, 2))
             seller = sellers[index % 2]
-            customers = by_owner[seller.pk]
+            # Payment terms up to 30 days keep every 收款 step inside the years the holiday calendar covers.
+            own = by_owner[seller.pk]
+            customers = [c for c in own if (c.payment_term_days or 0) <= 30] or own
             customer = rng.choice(customers)
             picks: list[Product] = rng.sample(pool, k=min(len(pool), rng.choice((1, 2, 2, 3, 4))))
             if agreement_customer is not None and agreement_customer.owner_id == seller.pk and index % 5 == 0:
@@ -934,10 +940,12 @@ class DemoBusiness:
             lines: list[dict[str, Any]] = []
             for product in dict.fromkeys(picks):
                 room = available.get(product.pk, Decimal(0))
-                qty = Decimal(rng.choice((5, 10, 20, 30, 50, 60, 100)))
+                qty = Decimal(rng.choice((10, 20, 30, 50, 60, 100)))
+                if product.list_price < 20:  # cheap parts are bought by the box
+                    qty *= rng.choice((5, 10))
                 if priced and product in priced.get("tier", []):
                     qty = Decimal(rng.choice((50, 60, 100, 120)))
-                qty = min(qty, (room / 4).to_integral_value(rounding=ROUND_FLOOR))
+                qty = min(qty, (room / 3).to_integral_value(rounding=ROUND_FLOOR))
                 if qty < 1:
                     continue
                 available[product.pk] = room - qty
@@ -989,8 +997,11 @@ class DemoBusiness:
             customer=demo.customer,
             lines=lines,
             customer_po=demo.po,
+            order_type="preorder" if demo.scenario in MADE_TO_ORDER else "standard",
             requested_date=timezone.localdate() + dt.timedelta(days=demo.requested_days),
-            remark=self.rng.choice(("", "", "请随货附送货单和合格证", "送货前请提前一天电话联系", "周六不收货")),
+            remark=self.rng.choice(
+                ("", "", "请随货附送货单和合格证", "送货前请提前一天电话联系", "周六不收货")
+            ),
             idempotency_key=f"{ORDER_KEY}{demo.index:04d}",
             acknowledge_duplicate=True,
         )
@@ -1076,7 +1087,7 @@ class DemoBusiness:
             title="部分货物运输途中外箱破损",
             description="客户签收时发现两箱外包装破损，其中部分货物受潮，客户拒收破损部分。",
             owner=warehouse,
-            by=demo.owner,
+            by=warehouse,
         )
         exc = resolve_exception(
             exception=exc,
@@ -1091,7 +1102,9 @@ class DemoBusiness:
         demo.order = hold_order(order=self._refresh(demo), by=demo.owner, reason="客户资金审批中，暂缓生产")
 
     def _do_cancel(self, demo: DemoOrder, _arg: str) -> None:
-        demo.order = cancel_order(order=self._refresh(demo), by=demo.owner, reason="客户项目预算取消，撤销采购")
+        demo.order = cancel_order(
+            order=self._refresh(demo), by=demo.owner, reason="客户项目预算取消，撤销采购"
+        )
 
     def _do_close(self, demo: DemoOrder, _arg: str) -> None:
         demo.order = close_order(
@@ -1104,7 +1117,9 @@ class DemoBusiness:
         assert line is not None
         request_change(
             order=order,
-            changes={"lines": [{"line_no": line.line_no, "qty": str(line.qty + max(Decimal(5), line.qty // 2))}]},
+            changes={
+                "lines": [{"line_no": line.line_no, "qty": str(line.qty + max(Decimal(5), line.qty // 2))}]
+            },
             reason="客户追加采购数量，交期不变",
             by=demo.owner,
         )
@@ -1112,18 +1127,20 @@ class DemoBusiness:
     def _do_ship(self, demo: DemoOrder, how: str) -> None:
         order = self._refresh(demo)
         groups: dict[int, list[dict[str, Any]]] = {}
-        for n, line in enumerate(order.lines.order_by("line_no")):
+        lines = list(order.lines.order_by("line_no"))
+        for n, line in enumerate(lines):
             qty = line.qty - line.shipped_qty
-            if how == "part" and n > 0:
-                qty = (qty / 2).to_integral_value(rounding=ROUND_FLOOR) if n == 1 else Decimal(0)
+            # a part shipment: the first line in full and half of the second (half of a lone line)
+            if how == "part" and (n > 0 or len(lines) == 1):
+                qty = (qty / 2).to_integral_value(rounding=ROUND_FLOOR) if n <= 1 else Decimal(0)
             if qty > 0 and line.warehouse_id is not None:
                 groups.setdefault(line.warehouse_id, []).append({"order_line": line, "qty": str(qty)})
-        for warehouse_id, lines in sorted(groups.items()):
+        for warehouse_id, shipped in sorted(groups.items()):
             demo.shipments.append(
                 create_shipment(
                     order=order,
                     warehouse=warehouse_id,
-                    lines=lines,
+                    lines=shipped,
                     tracking_number=f"SF{self.rng.randint(10**11, 10**12 - 1)}",
                     by=self.users["warehouse"],
                 )
