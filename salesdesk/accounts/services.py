@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -167,7 +169,52 @@ def user_for_token(key: str) -> Any:
     now = timezone.now()
     if not token.last_used_at or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    load_access(token.user)
     return token.user
+
+
+@functools.cache
+def _access_sql() -> str:
+    """Role names, direct permissions and group permissions of one user ("app_label.codename")."""
+    user_groups = User.groups.through._meta.db_table
+    user_perms = User.user_permissions.through._meta.db_table
+    group_perms = Group.permissions.through._meta.db_table
+    perm = Permission._meta.db_table
+    ctype = ContentType._meta.db_table
+    label = "ct.app_label || '.' || p.codename"
+    return (
+        f"SELECT 'r', g.name FROM {Group._meta.db_table} g "
+        f"JOIN {user_groups} ug ON ug.group_id = g.id WHERE ug.user_id = %s "
+        f"UNION ALL SELECT 'u', {label} FROM {user_perms} up "
+        f"JOIN {perm} p ON p.id = up.permission_id JOIN {ctype} ct ON ct.id = p.content_type_id "
+        "WHERE up.user_id = %s "
+        f"UNION ALL SELECT 'g', {label} FROM {group_perms} gp "
+        f"JOIN {perm} p ON p.id = gp.permission_id JOIN {ctype} ct ON ct.id = p.content_type_id "
+        f"WHERE gp.group_id IN (SELECT group_id FROM {user_groups} WHERE user_id = %s)"
+    )
+
+
+def load_access(user: User) -> None:
+    """Read the user's role codes and permissions in ONE query and prime the caches that
+    ``User.role_codes`` and ``ModelBackend`` (``has_perm``) would otherwise fill with three queries.
+
+    Always read fresh (once per request), so a role change applies from the user's next request.
+    """
+    if not user.is_active:
+        return
+    found: dict[str, set[str]] = {"r": set(), "u": set(), "g": set()}
+    with connection.cursor() as cursor:
+        cursor.execute(_access_sql(), [user.pk, user.pk, user.pk])
+        for kind, label in cursor.fetchall():
+            found[kind].add(label)
+    roles = set(ROLE_BY_CODE)
+    user._role_codes = sorted(found["r"] & roles)
+    if user.is_superuser:  # ModelBackend gives superusers every permission; leave that to it
+        return
+    # the attribute names django.contrib.auth.backends.ModelBackend caches under
+    user._user_perm_cache = found["u"]  # type: ignore[attr-defined]
+    user._group_perm_cache = found["g"]  # type: ignore[attr-defined]
+    user._perm_cache = found["u"] | found["g"]  # type: ignore[attr-defined]
 
 
 @transaction.atomic

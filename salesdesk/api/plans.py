@@ -37,6 +37,7 @@ class StepOut(Schema):
     actual_finish: dt.datetime | None
     load: str
     blocked_reason: str
+    progress: int
 
 
 class PlanOut(Schema):
@@ -53,6 +54,8 @@ class StepActionIn(Schema):
     owner: str | None = None
     planned_start: str | None = None
     planned_due: str | None = None
+    progress: int | str | None = None
+    note: str | None = None
 
 
 class CapacityDayOut(Schema):
@@ -111,6 +114,7 @@ def _step(s: Any) -> dict[str, Any]:
         "actual_finish": s.actual_finish,
         "load": str(s.load),
         "blocked_reason": s.blocked_reason,
+        "progress": s.progress,
     }
 
 
@@ -130,7 +134,7 @@ def get_plan(request: HttpRequest, order_id: int) -> Any:
     }
 
 
-ACTIONS = {"start", "finish", "block", "unblock", "reassign", "redate"}
+ACTIONS = {"start", "finish", "block", "unblock", "reassign", "redate", "progress"}
 
 
 @router.post("/plan-steps/{step_id}/{action}", response={200: StepOut, **error_responses(403, 404, 409, 422)})
@@ -139,7 +143,7 @@ def step_action(request: HttpRequest, step_id: int, action: str, payload: StepAc
     body = payload or StepActionIn()
     step = selectors.get_step(user=request.user, pk=step_id)
     if action not in ACTIONS:
-        raise InvalidInput.single("action", "start|finish|block|unblock|reassign|redate")
+        raise InvalidInput.single("action", "start|finish|block|unblock|reassign|redate|progress")
     by = request.user
     if action == "start":
         step = plans.start_step(step=step, by=by)
@@ -151,6 +155,8 @@ def step_action(request: HttpRequest, step_id: int, action: str, payload: StepAc
         step = plans.unblock_step(step=step, by=by)
     elif action == "reassign":
         step = plans.reassign_step(step=step, by=by, owner=body.owner)
+    elif action == "progress":
+        step = plans.report_progress(step=step, by=by, progress=body.progress, note=body.note or "")
     else:
         step = plans.redate_step(
             step=step, by=by, planned_start=body.planned_start, planned_due=body.planned_due

@@ -1,19 +1,39 @@
-"""Write and verify the append-only audit log (C17, DOMAIN.md §9.4 安全审计)."""
+"""Write and verify the append-only audit log (C17, DOMAIN.md §9.4 安全审计).
+
+Writers never wait for each other: ``record_audit`` is one INSERT of an *unsealed* row (its ``hash`` is
+a unique placeholder starting with ``pending:``). ``seal_audit_chain`` then links the unsealed rows, in
+id order, onto the end of the chain under one row lock (``core.Sequence`` "__audit__", whose
+``last_value`` holds the id of the chain's last sealed row): ``prev_hash`` = the previous sealed row's
+hash, ``hash`` = SHA-256(prev_hash + content). Sealing runs after the writer's commit (at most once a
+second per process, skipped when another process is sealing), from ``seal_audit_task`` and before
+``verify_audit_chain``. Because a row with a lower id can commit after a higher one was sealed, the
+chain is the *sealing* order, not the id order: ``verify_audit_chain`` checks every sealed row's own
+hash and that the links form one unbroken chain.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+import threading
+import time
+import uuid
 from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from .context import current_ip
 from .models import AuditLog, Sequence
 
 _LOCK_DAY = dt.date(1970, 1, 1)
+_LOCK_PREFIX = "__audit__"
+PENDING = "pending:"
+_SEAL_INTERVAL = 1.0  # seconds between opportunistic seals per process
+_seal_state = threading.local()
+_last_seal = [0.0]
 
 
 def _digest(prev_hash: str, fields: dict[str, Any]) -> str:
@@ -36,7 +56,10 @@ def _hashed_fields(entry: AuditLog) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
+def is_sealed(entry: AuditLog) -> bool:
+    return not entry.hash.startswith(PENDING)
+
+
 def record_audit(
     *,
     action: str,
@@ -47,10 +70,7 @@ def record_audit(
     ip: str | None = None,
     actor_name: str = "",
 ) -> AuditLog:
-    """Append one entry, chained to the previous one; concurrent writers are serialised."""
-    lock, _ = Sequence.objects.get_or_create(prefix="__audit__", day=_LOCK_DAY)
-    Sequence.objects.select_for_update().filter(pk=lock.pk).first()
-    last = AuditLog.objects.order_by("-id").values_list("hash", flat=True).first() or ""
+    """Append one unsealed entry (one INSERT, no lock); it is chained by ``seal_audit_chain``."""
     user = by if getattr(by, "pk", None) else None
     entry = AuditLog(
         created_at=timezone.now().replace(microsecond=0),
@@ -63,18 +83,91 @@ def record_audit(
         is_success=is_success,
         ip=ip or current_ip.get(),
         data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
-        prev_hash=last,
+        prev_hash="",
+        hash=PENDING + uuid.uuid4().hex,
     )
-    entry.hash = _digest(last, _hashed_fields(entry))
     entry.save(force_insert=True)
+    transaction.on_commit(_seal_soon)
     return entry
 
 
+def _seal_soon() -> None:
+    """After a commit: seal what is pending, at most once per ``_SEAL_INTERVAL`` in this process."""
+    now = time.monotonic()
+    if now - _last_seal[0] < _SEAL_INTERVAL or getattr(_seal_state, "busy", False):
+        return
+    _last_seal[0] = now
+    _seal_state.busy = True
+    try:
+        seal_audit_chain(wait=False)
+    finally:
+        _seal_state.busy = False
+
+
+def seal_audit_chain(*, wait: bool = True, batch: int = 2000) -> int:
+    """Chain every committed unsealed entry, in id order, after the chain's last sealed row.
+
+    Runs under the "__audit__" row lock; with ``wait=False`` it returns 0 at once when another
+    process holds it (that one seals). Returns how many entries were sealed.
+    """
+    sealed = 0
+    with transaction.atomic():
+        Sequence.objects.get_or_create(prefix=_LOCK_PREFIX, day=_LOCK_DAY)
+        lock = (
+            Sequence.objects.select_for_update(skip_locked=not wait)
+            .filter(prefix=_LOCK_PREFIX, day=_LOCK_DAY)
+            .first()
+        )
+        if lock is None:
+            return 0
+        tail = AuditLog.objects.filter(pk=lock.last_value).exclude(hash__startswith=PENDING)
+        if not lock.last_value or not tail.exists():
+            tail = AuditLog.objects.exclude(hash__startswith=PENDING).order_by("-id")
+        prev = tail.values_list("hash", flat=True).first() or ""
+        while True:
+            rows = list(AuditLog.objects.filter(hash__startswith=PENDING).order_by("id")[:batch])
+            if not rows:
+                break
+            for entry in rows:
+                entry.prev_hash = prev
+                entry.hash = prev = _digest(prev, _hashed_fields(entry))
+            AuditLog.objects.bulk_update(rows, ["prev_hash", "hash"])
+            lock.last_value = rows[-1].pk
+            sealed += len(rows)
+        if sealed:
+            Sequence.objects.filter(pk=lock.pk).update(last_value=lock.last_value)
+    return sealed
+
+
+@task()
+def seal_audit_task() -> int:
+    """Seal pending audit entries (for the scheduler; writers also seal after their commit)."""
+    return seal_audit_chain()
+
+
 def verify_audit_chain() -> int | None:
-    """Return the id of the first entry whose hash does not match, or None when the chain holds."""
-    prev = ""
+    """Seal what is pending, then return the id of the first entry that breaks the chain, or None.
+
+    An entry breaks it when its hash does not match its content and ``prev_hash`` (changed row), when
+    its ``prev_hash`` names no existing entry (the entry before it was deleted or rewritten), or when
+    a second entry starts the chain or continues the same entry (a forged branch).
+    """
+    seal_audit_chain()
+    broken: list[int] = []
+    hashes: set[str] = set()
+    links: list[tuple[int, str]] = []
+    continued: set[str] = set()
     for entry in AuditLog.objects.order_by("id").iterator(chunk_size=2000):
-        if entry.prev_hash != prev or entry.hash != _digest(prev, _hashed_fields(entry)):
-            return entry.id
-        prev = entry.hash
-    return None
+        if not is_sealed(entry):  # committed during this check, after the seal above
+            continue
+        if entry.hash != _digest(entry.prev_hash, _hashed_fields(entry)):
+            broken.append(entry.id)
+        hashes.add(entry.hash)
+        if entry.prev_hash in continued:
+            broken.append(entry.id)
+        continued.add(entry.prev_hash)
+        links.append((entry.id, entry.prev_hash))
+    for entry_id, prev_hash in links:
+        if prev_hash and prev_hash not in hashes:
+            broken.append(entry_id)
+    return min(broken) if broken else None

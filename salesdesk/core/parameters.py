@@ -5,12 +5,15 @@ Adding a parameter = adding a ``ParameterDef`` here; the admin page, the API and
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.signals import request_finished, request_started
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -302,11 +305,52 @@ def get_definition(key: str) -> ParameterDef:
         raise NotFound(_("Unknown parameter %(key)s.") % {"key": key}) from None
 
 
+# Within one HTTP request every parameter is read at most once: the first read loads all stored
+# parameters in one query (there are a few dozen), later reads use that. Outside requests (commands,
+# tasks, tests calling services directly) every read goes to the database. A save or delete of a
+# Parameter (set_parameter) empties the request's copy.
+_in_request: ContextVar[bool] = ContextVar("parameters_in_request", default=False)
+_request_values: ContextVar[dict[str, Any] | None] = ContextVar("parameters_request_values", default=None)
+
+
+def _request_begins(**kwargs: Any) -> None:
+    _in_request.set(True)
+    _request_values.set(None)
+
+
+def _request_ends(**kwargs: Any) -> None:
+    _in_request.set(False)
+    _request_values.set(None)
+
+
+def _forget(**kwargs: Any) -> None:
+    _request_values.set(None)
+
+
+request_started.connect(_request_begins, dispatch_uid="core.parameters.request_started")
+request_finished.connect(_request_ends, dispatch_uid="core.parameters.request_finished")
+post_save.connect(_forget, sender=Parameter, dispatch_uid="core.parameters.saved")
+post_delete.connect(_forget, sender=Parameter, dispatch_uid="core.parameters.deleted")
+
+
+def get_parameters(*keys: str) -> dict[str, Any]:
+    """Several values in force (stored, else default) with at most one query."""
+    definitions = [get_definition(key) for key in keys]
+    if not keys:
+        return {}
+    if _in_request.get():
+        stored = _request_values.get()
+        if stored is None:
+            stored = dict(Parameter.objects.values_list("key", "value"))
+            _request_values.set(stored)
+    else:
+        stored = dict(Parameter.objects.filter(pk__in=keys).values_list("key", "value"))
+    return {d.key: (d.default if stored.get(d.key) is None else stored[d.key]) for d in definitions}
+
+
 def get_parameter(key: str) -> Any:
     """The value in force: the stored one, else the default."""
-    definition = get_definition(key)
-    stored = Parameter.objects.filter(pk=key).values_list("value", flat=True).first()
-    return definition.default if stored is None else stored
+    return get_parameters(key)[key]
 
 
 def list_parameters() -> list[dict[str, Any]]:
@@ -344,4 +388,5 @@ def set_parameter(*, key: str, value: Any, by: Any) -> Parameter:
     param._change_reason = "set_parameter"  # type: ignore[attr-defined]
     param.save()
     record_audit(action="parameter.change", by=by, obj=param, data={"key": key, "old": old, "new": cleaned})
+    transaction.on_commit(_forget)
     return param

@@ -7,8 +7,15 @@ every five minutes (``manage.py run_scheduler``).
 
 Working-day arithmetic follows ``fulfillment.calendar`` (``workdays_between(a, b)`` counts working days
 ``a < day <= b``): a step planned from ``planned_start`` to ``planned_due`` holds
-``workdays_between(planned_start, planned_due)`` days of work, and ``workdays_between(today, planned_due)``
-working days are left from today. A step due in 2 working days with 3 days of work left is at risk today.
+``duration = workdays_between(planned_start, planned_due)`` days of work, and
+``workdays_between(today, planned_due)`` working days are left from today. The work left is
+``duration × (1 − progress/100)`` (rounded up) once progress was reported (progress > 0); without a report
+the step is assumed to progress linearly from its actual start: ``max(0, duration − working days elapsed
+since actual_start)`` (the whole duration when it has not started). A step is at risk when the work left
+exceeds the working days left: due in 2 working days with 3 days of work left is at risk today.
+
+A scan never stops on a year the holiday calendar does not cover yet (a payment step due next year): it
+counts Monday–Friday there (``WorkCalendar(fallback_weekdays=True)``).
 """
 
 from __future__ import annotations
@@ -92,7 +99,8 @@ class _Workdays:
     """Memoised working-day arithmetic: a scan sees few distinct dates but many steps."""
 
     def __init__(self) -> None:
-        self._calendar = workcal.WorkCalendar()
+        # a background scan must not stop on next year's calendar: Monday–Friday where it is not known yet
+        self._calendar = workcal.WorkCalendar(fallback_weekdays=True)
         self._between: dict[tuple[dt.date, dt.date], int] = {}
         self._add: dict[tuple[dt.date, int], dt.date] = {}
 
@@ -121,10 +129,17 @@ def _fmt(day: dt.date | None) -> str:
     return day.isoformat() if day else ""
 
 
-def remaining_workdays(duration: int, progress: int) -> int:
-    """Working days of work left: duration × (1 − progress), rounded up to whole days."""
+def remaining_workdays(duration: int, progress: int, elapsed: int = 0) -> int:
+    """Working days of work left.
+
+    With reported progress (> 0): duration × (1 − progress/100), rounded up to whole days. Without a
+    report: linear progress since the actual start, ``max(0, duration − elapsed)`` where ``elapsed`` is
+    the working days since ``actual_start`` (0 when the step has not started).
+    """
     progress = max(0, min(100, progress))
-    return math.ceil(duration * (100 - progress) / 100)
+    if progress > 0:
+        return math.ceil(duration * (100 - progress) / 100)
+    return max(0, duration - max(0, elapsed))
 
 
 # --- rules --------------------------------------------------------------------------------------------
@@ -153,6 +168,7 @@ def _open_step_rows(today: dt.date) -> list[dict[str, Any]]:
                 "planned_start",
                 "planned_due",
                 "progress",
+                "actual_start",
                 "owner_id",
                 "order__number",
                 "order__owner_id",
@@ -190,11 +206,44 @@ def _step_rules(
                 )
             )
         duration = wd.between(start, due)
-        remaining = remaining_workdays(duration, row["progress"])
+        progress = row["progress"] or 0
+        started_on = timezone.localdate(row["actual_start"]) if row["actual_start"] else None
+        elapsed = max(0, wd.between(started_on, today)) if started_on else 0
+        remaining = remaining_workdays(duration, progress, elapsed)
         left = wd.between(max(today, start), due)  # negative once the due date has passed
         if remaining > left:
             finish = wd.add(today, remaining)
             projected[row["order_id"]][row["seq"]] = wd.between(due, finish) if finish > due else 0
+            values = {
+                "number": number,
+                "step": step_name,
+                "due": _fmt(due),
+                "remaining": remaining,
+                "duration": duration,
+                "left": left,
+                "finish": _fmt(finish),
+                "progress": progress,
+                "elapsed": elapsed,
+            }
+            if progress > 0:
+                message = (
+                    _(
+                        "Order %(number)s: step %(step)s cannot finish by %(due)s: %(progress)s%% reported, "
+                        "so %(remaining)s of %(duration)s working days of work are left and %(left)s are "
+                        "available (expected %(finish)s)."
+                    )
+                    % values
+                )
+            else:
+                message = (
+                    _(
+                        "Order %(number)s: step %(step)s cannot finish by %(due)s: no progress reported, "
+                        "assuming linear progress since the start (%(elapsed)s working days elapsed), "
+                        "%(remaining)s of %(duration)s working days of work are left and %(left)s are "
+                        "available (expected %(finish)s)."
+                    )
+                    % values
+                )
             found.append(
                 _Found(
                     rule=AlertRule.STEP_AT_RISK,
@@ -202,24 +251,16 @@ def _step_rules(
                     order_id=row["order_id"],
                     step_id=row["id"],
                     owner_id=owner_id,
-                    message=_(
-                        "Order %(number)s: step %(step)s cannot finish by %(due)s: %(remaining)s working "
-                        "days of work left, %(left)s working days available (expected %(finish)s)."
-                    )
-                    % {
-                        "number": number,
-                        "step": step_name,
-                        "due": _fmt(due),
-                        "remaining": remaining,
-                        "left": left,
-                        "finish": _fmt(finish),
-                    },
+                    message=message,
                     due_on=due,
                     data={
                         "subject": row["id"],
                         "remaining_days": remaining,
                         "available_days": left,
                         "projected_finish": _fmt(finish),
+                        "basis": "reported" if progress > 0 else "linear",
+                        "progress": progress,
+                        "elapsed_days": elapsed,
                     },
                 )
             )
@@ -382,7 +423,10 @@ def _qty(value: Decimal) -> str:
 
 
 def _confirmation_rule(*, now: dt.datetime, wait_hours: int) -> list[_Found]:
-    """NO_CUSTOMER_CONFIRMATION: submitted, link sent more than N hours ago, still no answer."""
+    """NO_CUSTOMER_CONFIRMATION: submitted, link sent more than N hours ago, still no answer.
+
+    ``due_on`` is the local date the wait ran out (sent + N hours).
+    """
     rows = (
         SalesOrder.objects.filter(
             status=Status.SUBMITTED,
@@ -393,6 +437,7 @@ def _confirmation_rule(*, now: dt.datetime, wait_hours: int) -> list[_Found]:
         .values("id", "number", "owner_id", "confirmation_sent_at", "requested_date", "customer_name")
     )
     found = []
+    wait = dt.timedelta(hours=wait_hours)
     for row in rows:
         sent_at = cast(dt.datetime, row["confirmation_sent_at"])
         sent = timezone.localtime(sent_at)
@@ -414,7 +459,8 @@ def _confirmation_rule(*, now: dt.datetime, wait_hours: int) -> list[_Found]:
                     "hours": hours,
                     "sent": sent.strftime("%Y-%m-%d %H:%M"),
                 },
-                due_on=row["requested_date"] or timezone.localdate(now),
+                # the day the wait ran out, not the requested delivery date
+                due_on=timezone.localdate(sent_at + wait),
                 data={"subject": None, "sent_at": sent.isoformat()},
             )
         )

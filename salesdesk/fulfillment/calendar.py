@@ -62,16 +62,26 @@ def _chinese_workday(day: dt.date) -> bool:
 
 
 class WorkCalendar:
-    """A calendar with the parameter read once; the module functions build one per call."""
+    """A calendar with the parameter read once; the module functions build one per call.
 
-    def __init__(self, use_holidays: bool | None = None) -> None:
+    ``fallback_weekdays=True`` counts Monday–Friday in a year ``chinese_calendar`` does not cover instead
+    of raising ``CalendarNotCovered``: for background estimates (alert scans, a payment due date) that
+    must not stop on next year's calendar. Where a person picks a date, keep the strict default.
+    """
+
+    def __init__(self, use_holidays: bool | None = None, *, fallback_weekdays: bool = False) -> None:
         self.use_holidays = (
             bool(get_parameter("calendar.use_chinese_holidays")) if use_holidays is None else use_holidays
         )
+        self.fallback_weekdays = fallback_weekdays
 
     def is_workday(self, day: dt.date) -> bool:
         if self.use_holidays:
-            return _chinese_workday(day)
+            try:
+                return _chinese_workday(day)
+            except CalendarNotCovered:
+                if not self.fallback_weekdays:
+                    raise
         return day.weekday() < 5
 
     def roll_forward(self, day: dt.date) -> dt.date:
@@ -114,7 +124,9 @@ class WorkCalendar:
             try:
                 is_holiday, name = chinese_calendar.get_holiday_detail(day)
             except NotImplementedError:
-                raise CalendarNotCovered(day.year) from None
+                if not self.fallback_weekdays:
+                    raise CalendarNotCovered(day.year) from None
+                is_holiday, name = False, None
             if is_holiday and name and not self.is_workday(day):
                 found.setdefault(name, []).append(day)
             day += ONE_DAY
@@ -134,6 +146,11 @@ def add_workdays(d: dt.date, n: int) -> dt.date:
 def workdays_between(a: dt.date, b: dt.date) -> int:
     """Working days ``a < day <= b`` (negative when ``b`` is before ``a``)."""
     return WorkCalendar().workdays_between(a, b)
+
+
+def workdays_between_lenient(a: dt.date, b: dt.date) -> int:
+    """``workdays_between`` counting Monday–Friday in years the holiday calendar does not cover yet."""
+    return WorkCalendar(fallback_weekdays=True).workdays_between(a, b)
 
 
 def next_workday(d: dt.date) -> dt.date:

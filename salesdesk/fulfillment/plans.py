@@ -85,7 +85,11 @@ def generate_plan(*, order: SalesOrder, by: Any) -> OrderPlan:
     steps = list(template.steps.select_related("department", "default_owner").order_by("seq"))
     cal = WorkCalendar()
     start = business_date(order.confirmed_at) if order.confirmed_at else business_date()
-    units = _units_to_make(order, _order_lines(order))
+    # the same rows as _order_lines, read as values (no deferred order_id loaded per line)
+    open_lines = order.lines.filter(is_closed=False).values_list(
+        "product_id", "qty", "shipped_qty", "reserved_qty"
+    )
+    units = _units_to_make(order, [(p, qty - shipped, reserved) for p, qty, shipped, reserved in open_lines])
     loads = {s.seq: step_load(s, units) for s in steps if s.load_per_unit > 0 or s.load_fixed > 0}
     placements = schedule(
         steps=steps,
@@ -97,21 +101,31 @@ def generate_plan(*, order: SalesOrder, by: Any) -> OrderPlan:
     )
     members = _first_members({s.department_id for s in steps})
     plan = OrderPlan.objects.create(order=order, template=template, planned_finish=placements[-1].due)
-    for tstep, placement in zip(steps, placements, strict=True):
-        step = PlanStep.objects.create(
-            plan=plan,
-            order=order,
-            seq=tstep.seq,
-            code=tstep.code,
-            name=tstep.name,
-            department=tstep.department,
-            owner=_owner_for(tstep, order, members),
-            status=StepStatus.SKIPPED if placement.skipped else StepStatus.PENDING,
-            planned_start=placement.start,
-            planned_due=placement.due,
-            load=sum((a for _d, a in placement.allocations), ZERO),
-        )
-        _save_loads(step, placement)
+    new_steps = PlanStep.objects.bulk_create(
+        [
+            PlanStep(
+                plan=plan,
+                order=order,
+                seq=tstep.seq,
+                code=tstep.code,
+                name=tstep.name,
+                department=tstep.department,
+                owner=_owner_for(tstep, order, members),
+                status=StepStatus.SKIPPED if placement.skipped else StepStatus.PENDING,
+                planned_start=placement.start,
+                planned_due=placement.due,
+                load=sum((a for _d, a in placement.allocations), ZERO),
+            )
+            for tstep, placement in zip(steps, placements, strict=True)
+        ]
+    )
+    StepLoad.objects.bulk_create(
+        [
+            StepLoad(step=step, department_id=step.department_id, day=day, load=amount)
+            for step, placement in zip(new_steps, placements, strict=True)
+            for day, amount in placement.allocations
+        ]
+    )
     promised = placements[delivery_index(steps)].due
     record_promised_date(order=order, promised_date=promised)
     record_order_event(
@@ -220,6 +234,40 @@ def unblock_step(*, step: PlanStep, by: Any) -> PlanStep:
     locked.blocked_reason = ""
     locked.save(update_fields=["status", "blocked_reason", "updated_at"])
     record_order_event(order=locked.order, type=EventType.STEP_UNBLOCKED, by=by, data=_step_data(locked))
+    return locked
+
+
+def _progress_value(value: Any) -> int:
+    text = str(value if value is not None else "").strip()
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 100:
+        raise InvalidInput.single("progress", _("Enter a whole number from 0 to 100."))
+    return number
+
+
+@transaction.atomic
+def report_progress(*, step: PlanStep, by: Any, progress: Any, note: str = "") -> PlanStep:
+    """Record how far a running (or blocked) step is, 0–100 %; the at-risk alert uses it."""
+    _check_perm(by, "fulfillment.change_planstep")
+    value = _progress_value(progress)
+    text = str(note or "").strip()
+    if len(text) > 200:
+        raise InvalidInput.single("note", _("At most %(n)d characters.") % {"n": 200})
+    locked = _lock(step)
+    if locked.status not in (StepStatus.IN_PROGRESS, StepStatus.BLOCKED):
+        raise _refuse(locked, _("given progress"))
+    old = locked.progress
+    locked.progress = value
+    locked.save(update_fields=["progress", "updated_at"])
+    record_order_event(
+        order=locked.order,
+        type=EventType.STEP_PROGRESS,
+        by=by,
+        data=_step_data(locked, old=old, new=value, note=text),
+    )
     return locked
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from salesdesk.accounts.models import Department, User
 from salesdesk.accounts.scope import owner_scope_q
@@ -13,6 +14,7 @@ from salesdesk.core.errors import NotFound
 from salesdesk.core.numbering import business_date
 from salesdesk.orders.models import SalesOrder
 
+from .calendar import WorkCalendar
 from .capacity import OPEN_STATUSES
 from .models import DepartmentCapacity, OrderPlan, PlanStep
 from .models.plans import StepStatus
@@ -69,6 +71,26 @@ def order_plan(order: SalesOrder) -> OrderPlan | None:
     return plan
 
 
+def shown_progress(step: PlanStep, *, today: dt.date, cal: WorkCalendar) -> tuple[int, bool]:
+    """(percent, estimated) for a step's progress bar.
+
+    Done or skipped: 100. Reported progress (> 0) as reported. Otherwise the linear estimate the
+    at-risk alert assumes: working days elapsed since ``actual_start`` over the planned working days
+    (0 before the step starts), marked estimated. ``cal`` should be lenient (``fallback_weekdays``).
+    """
+    if step.status in (StepStatus.DONE, StepStatus.SKIPPED):
+        return 100, False
+    if step.progress > 0:
+        return step.progress, False
+    if step.actual_start is None:
+        return 0, True
+    duration = cal.workdays_between(step.planned_start, step.planned_due)
+    elapsed = max(0, cal.workdays_between(timezone.localdate(step.actual_start), today))
+    if duration <= 0:
+        return (100 if elapsed else 0), True
+    return min(100, elapsed * 100 // duration), True
+
+
 def step_progress(order: SalesOrder, steps: list[PlanStep] | None = None) -> tuple[int, int, int]:
     """(done, total, percent) counting skipped steps as done."""
     if steps is None:
@@ -85,12 +107,23 @@ def order_plan_context(order: SalesOrder, user: Any) -> dict[str, Any]:
     done, total, percent = step_progress(order, steps)
     today = business_date()
     can_plan = user.has_perm("fulfillment.reassign_planstep")
+    cal = WorkCalendar(fallback_weekdays=True)
+    rows = []
+    for s in steps:
+        percent, estimated = shown_progress(s, today=today, cal=cal)
+        rows.append(
+            {
+                "step": s,
+                "overdue": s.status in OPEN_STATUSES and s.planned_due < today,
+                "progress": percent,
+                "estimated": estimated,
+                "can_report": s.status in (StepStatus.IN_PROGRESS, StepStatus.BLOCKED),
+            }
+        )
     return {
         "plan_order": order,
         "plan": plan,
-        "plan_steps": [
-            {"step": s, "overdue": s.status in OPEN_STATUSES and s.planned_due < today} for s in steps
-        ],
+        "plan_steps": rows,
         "plan_done": done,
         "plan_total": total,
         "plan_percent": percent,

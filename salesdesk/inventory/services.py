@@ -14,12 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from salesdesk.catalog.models import Product
 from salesdesk.core.audit import record_audit
-from salesdesk.core.errors import InvalidInput
+from salesdesk.core.errors import DomainError, InvalidInput
 from salesdesk.core.parameters import get_parameter
 from salesdesk.core.text import to_halfwidth
 from salesdesk.core.validators import parse_decimal
@@ -413,19 +413,98 @@ def reserve_stock(
     """Promise ``qty`` units to a document (预占); never more than is available.
 
     Available = on hand − reserved (− safety stock when "stock.available_excludes_safety" is on).
-    The level row is locked first, so concurrent callers queue and each sees the previous result.
+    One conditional UPDATE (see ``reserve_many``): concurrent callers queue on the row and each sees
+    the previous result.
     """
-    q = clean_qty(product, qty)
+    shortages, moves = _reserve(
+        [(product, warehouse, qty)], reference=reference, by=by, field_of=lambda _i: "qty"
+    )
+    if shortages:
+        raise shortages[0][1]
+    return moves[0]
+
+
+@transaction.atomic
+def reserve_many(
+    *, items: list[tuple[Product, Warehouse, Any]], reference: str, by: Any = None
+) -> list[StockMove]:
+    """Reserve several (product, warehouse, qty) for one document, all or nothing.
+
+    Rows are changed in (product, warehouse) order — the one lock order every caller uses, so two
+    documents never deadlock — each with one conditional ``UPDATE … SET reserved = reserved + q WHERE
+    on_hand − reserved (− safety) >= q``, then the ledger rows in one INSERT. When any item is short it
+    raises ``ShortItems`` with an ``InsufficientStock`` per short item (by index in ``items``) and
+    nothing stays reserved. Returns the ledger rows in the order of ``items`` (their ids follow the
+    lock order).
+    """
+    shortages, moves = _reserve(items, reference=reference, by=by, field_of=lambda i: f"items.{i}.qty")
+    if shortages:
+        raise ShortItems(shortages)
+    return moves
+
+
+class ShortItems(InsufficientStock):
+    """``reserve_many`` found short items; ``.items`` = [(index, InsufficientStock)]; nothing reserved."""
+
+    def __init__(self, items: list[tuple[int, InsufficientStock]]) -> None:
+        first = items[0][1]
+        DomainError.__init__(self, first.message, fields={f"items.{i}.qty": [e.message] for i, e in items})
+        self.requested = first.requested
+        self.available = first.available
+        self.items = items
+
+
+_RESERVE_SQL = (
+    "UPDATE {table} SET reserved_qty = reserved_qty + CAST(%s AS NUMERIC) "
+    "WHERE product_id = %s AND warehouse_id = %s "
+    "AND on_hand_qty - reserved_qty - {safety} >= CAST(%s AS NUMERIC) "
+    "RETURNING on_hand_qty, reserved_qty"
+)
+_PLACES = Decimal("0.000001")
+
+
+def _reserve(
+    items: list[tuple[Product, Warehouse, Any]], *, reference: str, by: Any, field_of: Any
+) -> tuple[list[tuple[int, InsufficientStock]], list[StockMove]]:
+    cleaned = [
+        (index, product, warehouse, clean_qty(product, qty, field=field_of(index)))
+        for index, (product, warehouse, qty) in enumerate(items)
+    ]
     reference = _clean_reference(reference, required=True)
     protect_safety = bool(get_parameter("stock.available_excludes_safety"))
-    level = _lock_level(product, warehouse, create=False)
-    if level is None:
-        raise _short(product, q, Decimal(0))
-    available = level.on_hand_qty - level.reserved_qty - (level.safety_qty if protect_safety else 0)
-    if q > available:
-        raise _short(product, q, available)
-    level.reserved_qty += q
-    return _append(level, kind=Kind.RESERVE, qty=q, reference=reference, by=by)
+    sql = _RESERVE_SQL.format(table=StockLevel._meta.db_table, safety="safety_qty" if protect_safety else "0")
+    shortages: list[tuple[int, InsufficientStock]] = []
+    moves: dict[int, StockMove] = {}
+    actor = by if getattr(by, "pk", None) else None
+    with connection.cursor() as cursor:
+        for index, product, warehouse, q in sorted(cleaned, key=lambda c: (c[1].pk, c[2].pk)):
+            cursor.execute(sql, [q, product.pk, warehouse.pk, q])
+            row = cursor.fetchone()
+            if row is None:
+                level = StockLevel.objects.filter(product=product, warehouse=warehouse).first()
+                available = Decimal(0)
+                if level is not None:
+                    available = level.on_hand_qty - level.reserved_qty
+                    available -= level.safety_qty if protect_safety else 0
+                shortages.append((index, _short(product, q, available)))
+                continue
+            on_hand, reserved = (Decimal(str(v)).quantize(_PLACES) for v in row)
+            moves[index] = StockMove(
+                product_id=product.pk,
+                warehouse_id=warehouse.pk,
+                kind=Kind.RESERVE,
+                qty=q,
+                from_reservation=False,
+                on_hand_after=on_hand,
+                reserved_after=reserved,
+                reference=reference,
+                note="",
+                created_by=actor,
+            )
+        if shortages:  # the caller raises: its atomic block undoes the UPDATEs already made
+            return sorted(shortages, key=lambda s: s[0]), []
+        StockMove.objects.bulk_create(list(moves.values()))  # ledger ids follow the lock order
+    return [], [moves[i] for i in sorted(moves)]
 
 
 def _check_held(product: Product, warehouse: Warehouse, reference: str, q: Decimal) -> None:

@@ -160,3 +160,4 @@ class EventType(models.TextChoices):
     CHANGE_REQUESTED = "change_requested", _("Change requested")
     CHANGE_REJECTED = "change_rejected", _("Change request rejected")
     EXCEPTION = "exception", _("Exception")
+    STEP_PROGRESS = "step_progress", _("Plan step progress reported")

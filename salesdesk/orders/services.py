@@ -24,12 +24,10 @@ from salesdesk.accounts.scope import owner_scope_q
 from salesdesk.core.audit import record_audit
 from salesdesk.core.context import current_ip
 from salesdesk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from salesdesk.core.models import Parameter
 from salesdesk.core.numbering import business_date, next_number
-from salesdesk.core.parameters import get_definition, get_parameter
+from salesdesk.core.parameters import get_parameter, get_parameters
 from salesdesk.customers.models import Address, Customer
 from salesdesk.inventory import services as inventory
-from salesdesk.inventory.errors import InsufficientStock
 from salesdesk.inventory.models import Warehouse
 from salesdesk.pricing import calc
 
@@ -231,14 +229,7 @@ _RULE_PARAMETERS = (
 
 def _parameters(*keys: str) -> dict[str, Any]:
     """Several parameters in one query, each as ``get_parameter`` gives it (stored value, else default)."""
-    if not keys:
-        return {}
-    stored = dict(Parameter.objects.filter(pk__in=keys).values_list("key", "value"))
-    values: dict[str, Any] = {}
-    for key in keys:
-        value = stored.get(key)
-        values[key] = get_definition(key).default if value is None else value
-    return values
+    return get_parameters(*keys)
 
 
 def approval_reasons(
@@ -973,8 +964,6 @@ def _reserve_all(order: SalesOrder, by: Any, *, action: str) -> list[dict[str, A
     shortages: list[dict[str, Any]] = []
     reserved: list[dict[str, Any]] = []
     changed: list[SalesOrderLine] = []
-    # Lock the stock rows in one global order (product, warehouse), not in line order: two orders
-    # with the same products on differently ordered lines would otherwise deadlock each other.
     todo: list[tuple[int, SalesOrderLine, Decimal, Warehouse]] = []
     for index, line in enumerate(lines):
         need = line.qty - line.reserved_qty
@@ -988,26 +977,26 @@ def _reserve_all(order: SalesOrder, by: Any, *, action: str) -> list[dict[str, A
             shortages.append(_shortage(index, line, need, Decimal(0)))
             continue
         todo.append((index, line, need, warehouse))
-    todo.sort(key=lambda item: (item[1].product_id, item[3].pk))
-    with transaction.atomic():
-        for index, line, need, warehouse in todo:
-            try:
-                inventory.reserve_stock(
-                    product=line.product,
-                    warehouse=warehouse,
-                    qty=need,
-                    reference=order.number,
-                    by=by,
-                )
-            except InsufficientStock as exc:
-                shortages.append(_shortage(index, line, need, exc.available))
-                continue
-            line.warehouse = warehouse
-            line.reserved_qty = line.qty
-            changed.append(line)
-            reserved.append({"line_no": line.line_no, "warehouse": warehouse.code, "qty": _qty(need)})
-        if shortages:
-            raise StockShort(sorted(shortages, key=lambda s: s["index"]), action=action)
+    # reserve_many locks the stock rows in one global order (product, warehouse), not in line order:
+    # two orders with the same products on differently ordered lines would otherwise deadlock.
+    if todo:
+        try:
+            inventory.reserve_many(
+                items=[(line.product, warehouse, need) for _i, line, need, warehouse in todo],
+                reference=order.number,
+                by=by,
+            )
+        except inventory.ShortItems as exc:
+            for position, short in exc.items:
+                index, line, need, _warehouse = todo[position]
+                shortages.append(_shortage(index, line, need, short.available))
+    if shortages:
+        raise StockShort(sorted(shortages, key=lambda s: s["index"]), action=action)
+    for _index, line, need, warehouse in todo:
+        line.warehouse = warehouse
+        line.reserved_qty = line.qty
+        changed.append(line)
+        reserved.append({"line_no": line.line_no, "warehouse": warehouse.code, "qty": _qty(need)})
     SalesOrderLine.objects.bulk_update(changed, ["warehouse", "reserved_qty"])
     return sorted(reserved, key=lambda r: r["line_no"])
 

@@ -278,7 +278,8 @@ def test_no_customer_confirmation_after_wait_hours_then_cleared_when_confirmed(s
     result = scan_alerts(now=NOW + D(hours=2))  # 25 hours after sending
 
     [alert] = open_alerts()
-    assert (alert.rule, alert.owner_id, alert.due_on) == ("no_customer_confirmation", salesperson.pk, FRI)
+    # due_on is the day the 24-hour wait ran out (sent Sun 11:00 + 24 h), not the requested date (FRI)
+    assert (alert.rule, alert.owner_id, alert.due_on) == ("no_customer_confirmation", salesperson.pk, MON)
     assert order.number in alert.message
     assert "25" in alert.message
     assert result.raised == 1
@@ -440,3 +441,77 @@ def test_stock_quantities_compare_as_decimals(salesperson) -> None:
 
     assert scan_alerts(now=NOW).open == 0
     assert order.lines.get().reserved_qty == Decimal("1.25")
+
+
+# --- STEP_AT_RISK without a progress report: linear since the actual start -------------------------
+
+
+def test_multi_day_step_running_on_schedule_without_a_report_is_not_at_risk(salesperson) -> None:
+    order = confirmed_order(salesperson)
+    # Planned Fri 5 → Wed 10 (3 working days of work), started on time Fri 5: 1 day elapsed by Mon, 2 left.
+    step = add_step(order, start=PREV_FRI, due=WED, status="in_progress")
+    PlanStep.objects.filter(pk=step.pk).update(actual_start=at(PREV_FRI, 9))
+
+    assert scan_alerts(now=NOW).open == 0
+
+
+def test_step_started_late_without_a_report_is_at_risk_and_says_so(salesperson) -> None:
+    order = confirmed_order(salesperson)
+    step = add_step(order, start=PREV_FRI, due=WED, status="in_progress")
+    PlanStep.objects.filter(pk=step.pk).update(actual_start=at(MON, 9))  # started today: 0 elapsed
+
+    scan_alerts(now=NOW)
+
+    [alert] = open_alerts("step_at_risk")
+    assert alert.data["basis"] == "linear"
+    assert (alert.data["remaining_days"], alert.data["available_days"], alert.data["elapsed_days"]) == (
+        3,
+        2,
+        0,
+    )
+    assert "未报告进度" in alert.message
+    assert "按开工以来匀速推进估算" in alert.message
+
+
+def test_reported_progress_wins_over_the_linear_estimate(salesperson) -> None:
+    order = confirmed_order(salesperson)
+    step = add_step(order, start=PREV_FRI, due=WED, status="in_progress", progress=10)
+    PlanStep.objects.filter(pk=step.pk).update(actual_start=at(PREV_FRI, 9))  # linear alone would fit
+
+    scan_alerts(now=NOW)
+
+    [alert] = open_alerts("step_at_risk")
+    assert (alert.data["basis"], alert.data["remaining_days"], alert.data["available_days"]) == (
+        "reported",
+        3,
+        2,
+    )
+    assert "已报告进度 10%" in alert.message
+
+
+def test_remaining_workdays_linear_without_a_report() -> None:
+    assert remaining_workdays(5, 0, elapsed=2) == 3
+    assert remaining_workdays(5, 0, elapsed=7) == 0
+    assert remaining_workdays(5, 40, elapsed=5) == 3  # a report ignores the elapsed days
+
+
+def test_no_customer_confirmation_due_on_is_the_local_day_the_wait_ran_out(salesperson) -> None:
+    set_parameter(key="alerts.confirmation_wait_hours", value=48, by=None)
+    _awaiting_customer(salesperson, sent_at=at(PREV_FRI, 22))  # Fri 22:00 + 48 h = Sun 22:00 Shanghai
+
+    scan_alerts(now=NOW)
+
+    [alert] = open_alerts("no_customer_confirmation")
+    assert alert.due_on == dt.date(2026, 6, 7)
+    assert "60" in alert.message  # hours since sending
+
+
+def test_scan_counts_monday_to_friday_in_a_year_the_calendar_does_not_cover(salesperson) -> None:
+    order = confirmed_order(salesperson)
+    step = add_step(order, code="collect", name="收款", start=dt.date(2026, 12, 22), due=dt.date(2027, 2, 19))
+
+    result = scan_alerts(now=at(dt.date(2026, 12, 31)))
+
+    assert result.by_rule == {"step_not_started": 1, "step_at_risk": 1}
+    alert = Alert.objects.get(rule="step_at_risk", step=step)
+    assert (alert.data["remaining_days"], alert.data["available_days"]) == (43, 36)

@@ -64,3 +64,16 @@ def test_uncovered_year_raises_in_chinese() -> None:
 def test_holidays_between_names_the_spring_festival() -> None:
     cal = WorkCalendar(use_holidays=True)
     assert cal.holidays_between(D(2026, 2, 10), D(2026, 2, 27)) == [("春节", D(2026, 2, 15), D(2026, 2, 23))]
+
+
+def test_fallback_weekdays_counts_monday_to_friday_in_an_uncovered_year() -> None:
+    from salesdesk.fulfillment.calendar import CalendarNotCovered, WorkCalendar, workdays_between_lenient
+
+    lenient = WorkCalendar(use_holidays=True, fallback_weekdays=True)
+    assert lenient.is_workday(dt.date(2027, 1, 1)) is True  # a Friday: the 2027 holidays are not known
+    assert lenient.is_workday(dt.date(2027, 1, 2)) is False
+    assert lenient.workdays_between(dt.date(2026, 12, 31), dt.date(2027, 1, 8)) == 6
+    assert lenient.is_workday(dt.date(2026, 10, 1)) is False  # a covered year keeps its holidays
+    with pytest.raises(CalendarNotCovered):
+        WorkCalendar(use_holidays=True).is_workday(dt.date(2027, 1, 1))
+    assert workdays_between_lenient(dt.date(2027, 3, 5), dt.date(2027, 3, 12)) == 5

@@ -180,3 +180,103 @@ def test_replan_moves_open_steps(monkeypatch, planned, planner):
     planned.refresh_from_db()
     assert planned.promised_date == D(2026, 6, 9)  # 签收 2026-06-08..09
     assert OrderEvent.objects.filter(order=planned, type="plan_replanned").count() == 1
+
+
+# --- a plan reaching a year the holiday calendar does not cover (2027) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("term", "collect_due", "work", "left"), [(60, D(2027, 2, 20), 43, 36), (90, D(2027, 3, 22), 64, 57)]
+)
+def test_confirm_in_december_with_a_long_payment_term_and_scan_it(
+    monkeypatch, salesperson, manager, admin_user, term, collect_due, work, left
+):
+    from salesdesk.fulfillment.alerts import scan_alerts
+    from salesdesk.fulfillment.models import Alert
+    from salesdesk.fulfillment.tests.test_alerts_factories import at
+    from salesdesk.orders.models import SalesOrder
+
+    on(monkeypatch, D(2026, 12, 14))
+    product = make_product()
+    stock(product, make_warehouse(), "10", by=admin_user)
+    order = ready_order(salesperson, manager, [line(product, "4")])
+    SalesOrder.objects.filter(pk=order.pk).update(payment_term_days=term)
+    order.refresh_from_db()
+
+    plans.confirm_order_with_plan(order=order, by=salesperson)
+
+    collect = PlanStep.objects.get(order=order, code="collect")
+    assert (collect.planned_start, collect.planned_due) == (D(2026, 12, 22), collect_due)
+    # 31 Dec: every open step has begun; the 收款 step runs into 2027, counted Monday–Friday there
+    result = scan_alerts(now=at(D(2026, 12, 31)))
+    # nothing started: six steps (生产 is skipped) not started and at risk, so the promise is at risk too
+    assert result.by_rule == {"step_not_started": 6, "step_at_risk": 6, "promise_at_risk": 1}
+    alert = Alert.objects.get(rule="step_at_risk", step=collect)
+    # 7 working days 23–31 Dec 2026 (Chinese calendar) + Monday–Friday in 2027 up to the due date
+    assert (alert.data["remaining_days"], alert.data["available_days"]) == (work, left)
+    assert alert.due_on == collect_due
+
+
+def test_redate_onto_an_uncovered_year_fails_loudly_and_changes_nothing(planned, planner):
+    from salesdesk.fulfillment.calendar import CalendarNotCovered
+
+    step = PlanStep.objects.get(order=planned, seq=3)
+    before = (step.planned_start, step.planned_due)
+    events = OrderEvent.objects.filter(order=planned).count()
+    with pytest.raises(CalendarNotCovered) as exc:
+        plans.redate_step(step=step, by=planner, planned_start="2027-03-01", planned_due="2027-03-02")
+    assert exc.value.status == 409
+    assert "2027" in exc.value.message
+    step.refresh_from_db()
+    assert (step.planned_start, step.planned_due) == before
+    assert OrderEvent.objects.filter(order=planned).count() == events
+
+
+# --- progress -------------------------------------------------------------------------------------
+
+
+def test_report_progress_on_a_running_step(planned, salesperson):
+    step = PlanStep.objects.get(order=planned, seq=1)
+    plans.start_step(step=step, by=salesperson)
+
+    plans.report_progress(step=step, by=salesperson, progress="40", note="一半物料已到")
+
+    step.refresh_from_db()
+    assert step.progress == 40
+    event = OrderEvent.objects.get(order=planned, type="step_progress")
+    assert event.data == {
+        "step": step.pk,
+        "seq": 1,
+        "name": "备料",
+        "old": 0,
+        "new": 40,
+        "note": "一半物料已到",
+    }
+
+
+@pytest.mark.parametrize("value", ["101", "-1", "abc", "", "40.5", None])
+def test_report_progress_refuses_bad_values_and_changes_nothing(planned, salesperson, value):
+    step = PlanStep.objects.get(order=planned, seq=1)
+    plans.start_step(step=step, by=salesperson)
+    events = OrderEvent.objects.filter(order=planned).count()
+    with pytest.raises(InvalidInput) as exc:
+        plans.report_progress(step=step, by=salesperson, progress=value)
+    assert exc.value.fields == {"progress": ["请输入 0 到 100 之间的整数。"]}
+    step.refresh_from_db()
+    assert step.progress == 0
+    assert OrderEvent.objects.filter(order=planned).count() == events
+
+
+def test_report_progress_refused_on_a_pending_step_and_without_permission(planned, salesperson, user_factory):
+    step = PlanStep.objects.get(order=planned, seq=1)
+    events = OrderEvent.objects.filter(order=planned).count()
+    with pytest.raises(plans.StepActionRefused) as exc:
+        plans.report_progress(step=step, by=salesperson, progress=30)
+    assert exc.value.status == 409
+    plans.start_step(step=step, by=salesperson)
+    viewer = user_factory(username="norole1")  # no role: no fulfillment.change_planstep
+    with pytest.raises(Forbidden):
+        plans.report_progress(step=step, by=viewer, progress=30)
+    step.refresh_from_db()
+    assert step.progress == 0
+    assert OrderEvent.objects.filter(order=planned).count() == events + 1  # only the start

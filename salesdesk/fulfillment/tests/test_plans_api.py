@@ -160,3 +160,22 @@ def test_promise_date_bad_quantity_is_422_not_500(api_client_for, salesperson):
     assert response.status_code == 422
     assert list(response.json()["fields"]) == ["lines.0.qty"]
     assert product.pk
+
+
+def test_report_progress_endpoint(api_client_for, planned, salesperson):
+    api = api_client_for(salesperson)
+    step = PlanStep.objects.get(order=planned, seq=1)
+    refused = api.post(f"/api/plan-steps/{step.pk}/progress", {"progress": 30})
+    assert refused.status_code == 409  # not started
+    api.post(f"/api/plan-steps/{step.pk}/start")
+
+    bad = api.post(f"/api/plan-steps/{step.pk}/progress", {"progress": 101})
+    assert bad.status_code == 422
+    assert bad.json()["fields"] == {"progress": ["请输入 0 到 100 之间的整数。"]}
+    step.refresh_from_db()
+    assert step.progress == 0
+
+    ok = api.post(f"/api/plan-steps/{step.pk}/progress", {"progress": 30})
+    assert ok.status_code == 200
+    assert ok.json()["progress"] == 30
+    assert OrderEvent.objects.filter(order=planned, type="step_progress").count() == 1

@@ -135,3 +135,27 @@ def test_order_fragment_and_badge(rf, salesperson) -> None:
     request = rf.get("/")
     request.user = salesperson
     assert notification_badge(request)["unread_notifications"]() == 1
+
+
+def test_default_tab_is_the_team_for_a_manager_and_all_for_an_administrator(
+    logged_in_client, salesperson, manager, other_salesperson, admin_user
+) -> None:
+    [order] = _at_risk(salesperson)
+    [theirs] = _at_risk(other_salesperson)
+
+    html = logged_in_client(manager).get(reverse("web:alert_list")).content.decode()
+    assert order.number in html  # the team's alert, without asking for ?scope=team
+    assert theirs.number not in html
+    assert 'aria-current="page"\n             href="?scope=team' in html
+    mine = logged_in_client(manager).get(reverse("web:alert_list"), {"scope": "mine"}).content.decode()
+    assert order.number not in mine  # the tab still switches
+
+    admin = logged_in_client(admin_user).get(reverse("web:alert_list")).content.decode()
+    assert order.number in admin
+    assert theirs.number in admin
+    assert "全部预警" in admin
+
+    own = logged_in_client(salesperson).get(reverse("web:alert_list")).content.decode()
+    assert order.number in own
+    assert theirs.number not in own
+    assert "全部预警" not in own

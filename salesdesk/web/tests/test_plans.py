@@ -440,3 +440,69 @@ def test_promise_date_bad_input_is_422(logged_in_client, salesperson):
     assert 'data-field="lines.0.product"' in html
     assert 'data-field="lines.1.qty"' in html
     assert 'data-field="requested_date"' in html
+
+
+def test_report_progress_in_the_queue_row_and_the_bar_shows_it(logged_in_client, salesperson, planned):
+    step = _open_steps(planned)[0]
+    client = logged_in_client(salesperson)
+    client.post(reverse("web:plan_step_action", args=[step.pk, "start"]), headers=HX)
+    queue_html = client.get(reverse("web:queue")).content.decode()
+    assert 'data-estimated="1"' in queue_html  # no report yet: the linear estimate, greyed
+    assert 'title="估算"' in queue_html
+
+    response = client.post(
+        reverse("web:plan_step_action", args=[step.pk, "progress"]), {"progress": "40"}, headers=HX
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.strip().startswith(f'<tr id="step-{step.pk}"')
+    assert 'aria-valuenow="40"' in html
+    assert 'data-estimated="0"' in html
+    assert "更新进度" in html
+    step.refresh_from_db()
+    assert step.progress == 40
+    assert OrderEvent.objects.filter(order=planned, type="step_progress").count() == 1
+
+
+def test_invalid_progress_is_422_beside_the_field_and_changes_nothing(logged_in_client, salesperson, planned):
+    step = _open_steps(planned)[0]
+    client = logged_in_client(salesperson)
+    client.post(reverse("web:plan_step_action", args=[step.pk, "start"]), headers=HX)
+    events = OrderEvent.objects.filter(order=planned).count()
+
+    response = client.post(
+        reverse("web:plan_step_action", args=[step.pk, "progress"]), {"progress": "150"}, headers=HX
+    )
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'value="150"' in html
+    assert "is-invalid" in html
+    assert "请输入 0 到 100 之间的整数。" in html
+    step.refresh_from_db()
+    assert step.progress == 0
+    assert OrderEvent.objects.filter(order=planned).count() == events
+
+
+def test_report_progress_from_the_order_plan_fragment(logged_in_client, salesperson, planned):
+    step = _open_steps(planned)[0]
+    client = logged_in_client(salesperson)
+    plans.start_step(step=step, by=salesperson)
+    page = client.get(reverse("web:order_plan", args=[planned.pk])).content.decode()
+    assert 'data-testid="step-progress-form"' in page
+    assert "进度 0% (估算)" in page  # started today: no working day elapsed yet
+
+    response = client.post(
+        reverse("web:plan_step_action", args=[step.pk, "progress"]),
+        {"progress": "70", "view": "plan"},
+        headers=HX,
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Trigger"] == "plan-changed"
+    html = response.content.decode()
+    assert 'id="order-plan"' in html
+    assert "进度 70%\n" in html  # reported: no "估算"
+    step.refresh_from_db()
+    assert step.progress == 70

@@ -55,14 +55,29 @@ def _is_manager(user: Any) -> bool:
     return bool(user.managed_teams.exists())
 
 
+def _is_admin(user: Any) -> bool:
+    return bool(user.is_superuser or user.has_role("administrator"))
+
+
+def _default_scope(user: Any, *, is_manager: bool, is_admin: bool) -> str:
+    """全部 for administrators, 团队预警 for managers of a team, else 我的预警."""
+    if is_admin:
+        return "all"
+    if is_manager and user.has_role("manager"):
+        return "team"
+    return "mine"
+
+
 @login_required
 @permission_required("fulfillment.view_alert", raise_exception=True)
 def alert_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     is_manager = _is_manager(user)
-    scope = request.GET.get("scope", "mine")
-    if scope not in ("mine", "team") or (scope == "team" and not is_manager):
-        scope = "mine"
+    is_admin = _is_admin(user)
+    allowed = {"mine"} | ({"team"} if is_manager else set()) | ({"all"} if is_admin else set())
+    scope = request.GET.get("scope", "")
+    if scope not in allowed:
+        scope = _default_scope(user, is_manager=is_manager, is_admin=is_admin)
     rule = request.GET.get("rule", "")
     if rule not in AlertRule.values:
         rule = ""
@@ -81,6 +96,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "rule": rule,
             "state": state,
             "is_manager": is_manager,
+            "is_admin": is_admin,
             "rules": AlertRule.choices,
             "query": urlencode(filters),
         },

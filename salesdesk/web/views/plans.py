@@ -22,25 +22,33 @@ from salesdesk.core.numbering import business_date
 from salesdesk.fulfillment import capacity, plans, selectors
 from salesdesk.fulfillment.calendar import CalendarNotCovered, WorkCalendar
 from salesdesk.fulfillment.models import PlanStep
+from salesdesk.fulfillment.models.plans import StepStatus
 from salesdesk.orders.choices import BEHAVIOUR, OrderType
 
 QUEUE_LIMIT = 200
 WEEKS = 4
-STEP_ACTIONS = ("start", "finish", "block", "unblock", "reassign", "redate")
+STEP_ACTIONS = ("start", "finish", "block", "unblock", "reassign", "redate", "progress")
 
 
 # --- work queue ----------------------------------------------------------------------------------
 
 
-def _row(step: PlanStep, today: dt.date, **extra: Any) -> dict[str, Any]:
+def _row(step: PlanStep, today: dt.date, cal: WorkCalendar | None = None, **extra: Any) -> dict[str, Any]:
     open_ = step.status in capacity.OPEN_STATUSES
+    percent, estimated = selectors.shown_progress(
+        step, today=today, cal=cal or WorkCalendar(fallback_weekdays=True)
+    )
     return {
         "step": step,
         "overdue": open_ and step.planned_due < today,
         "due_today": open_ and step.planned_due == today,
+        "progress": percent,
+        "estimated": estimated,
+        "can_report": step.status in (StepStatus.IN_PROGRESS, StepStatus.BLOCKED),
         "errors": {},
         "error": "",
         "reason": "",
+        "progress_input": "",
         **extra,
     }
 
@@ -60,7 +68,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         department = next((d for d in departments if d.code == code), None) or user.department
     steps = selectors.my_steps(user) if tab == "mine" else selectors.department_steps(department, user)
     today = business_date()
-    rows = [_row(s, today) for s in steps[:QUEUE_LIMIT]]
+    cal = WorkCalendar(fallback_weekdays=True)
+    rows = [_row(s, today, cal) for s in steps[:QUEUE_LIMIT]]
     return render(
         request,
         "plans/queue.html",
@@ -91,6 +100,7 @@ def _run_step_action(step: PlanStep, action: str, by: Any, data: Any) -> PlanSte
             planned_start=data.get("planned_start", ""),
             planned_due=data.get("planned_due", ""),
         ),
+        "progress": lambda: plans.report_progress(step=step, by=by, progress=data.get("progress", "")),
     }
     return calls[action]()
 
@@ -99,7 +109,7 @@ def _run_step_action(step: PlanStep, action: str, by: Any, data: Any) -> PlanSte
 @permission_required("fulfillment.view_planstep", raise_exception=True)
 @require_POST
 def step_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Start / finish / block / unblock / re-assign / re-date one step, then re-render what shows it.
+    """Start / finish / block / unblock / re-assign / re-date / report progress of one step, then re-render.
 
     ``view=plan`` (the order-plan fragment) re-renders the whole fragment, otherwise the queue row.
     A refusal answers with its status (409, 403) and the message inline; bad input 422 beside the field.
@@ -111,7 +121,8 @@ def step_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         step = selectors.get_step(user=user, pk=pk)
     except NotFound:
         raise Http404 from None
-    data = {k: request.POST.get(k, "").strip() for k in ("reason", "owner", "planned_start", "planned_due")}
+    fields = ("reason", "owner", "planned_start", "planned_due", "progress")
+    data = {k: request.POST.get(k, "").strip() for k in fields}
     status, error, errors = 200, "", {}
     try:
         step = _run_step_action(step, action, user, data)
@@ -127,7 +138,15 @@ def step_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if not request.headers.get("HX-Request"):
         return HttpResponseRedirect(reverse("web:queue"))
     fresh = selectors.get_step(user=user, pk=pk)
-    row = _row(fresh, business_date(), errors=errors, error=error, reason=data["reason"], action=action)
+    row = _row(
+        fresh,
+        business_date(),
+        errors=errors,
+        error=error,
+        reason=data["reason"],
+        progress_input=data["progress"] if errors.get("progress") else "",
+        action=action,
+    )
     return render(
         request,
         "plans/queue.html#step_row",
@@ -297,6 +316,17 @@ def _find_product(text: str) -> Any:
 def _promise_lines(request: HttpRequest) -> tuple[list[tuple[Any, Decimal]], dict[str, list[str]]]:
     products = request.POST.getlist("product")
     qtys = request.POST.getlist("qty")
+    if not products and not qtys:
+        # the order-entry form names its line fields lines-N-product / lines-N-qty
+        indexes = sorted(
+            {
+                int(k.split("-")[1])
+                for k in request.POST
+                if k.startswith("lines-") and k.split("-")[1].isdigit()
+            }
+        )
+        products = [request.POST.get(f"lines-{i}-product", "") for i in indexes]
+        qtys = [request.POST.get(f"lines-{i}-qty", "") for i in indexes]
     lines: list[tuple[Any, Decimal]] = []
     errors: dict[str, list[str]] = {}
     for i in range(max(len(products), len(qtys))):

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,6 +21,7 @@ from salesdesk.core.audit import record_audit
 from salesdesk.core.errors import DomainError, InvalidInput
 from salesdesk.core.masking import mask_mobile, mask_name
 from salesdesk.fulfillment.actions import run_order_action
+from salesdesk.fulfillment.models.changes import ExceptionKind, ExceptionStatus
 from salesdesk.fulfillment.selectors import order_plan_context
 from salesdesk.orders import selectors, services
 from salesdesk.orders.choices import PriceMode, Status
@@ -41,8 +43,101 @@ def _actions_for(order: SalesOrder, user: Any) -> list[Any]:
     return [ACTIONS[name] for name in allowed_actions(order, user)]
 
 
+COMMENT_PREVIEW = 80
+ARROW = " → "
+
+
+def _text(value: Any) -> str:
+    return "" if value in (None, "") else str(value)
+
+
+def _step_label(data: dict[str, Any]) -> str:
+    name = _text(data.get("name"))
+    seq = data.get("seq")
+    return f"{seq}. {name}" if seq not in (None, "") and name else name
+
+
+def _span(dates: Any) -> str:
+    if not isinstance(dates, dict):
+        return ""
+    return f"{_text(dates.get('planned_start'))} ~ {_text(dates.get('planned_due'))}"
+
+
+def _lines_text(lines: Any) -> str:
+    if not isinstance(lines, list):
+        return ""
+    parts = []
+    for line in lines:
+        if not isinstance(line, dict):
+            continue
+        what = _text(line.get("sku")) or "#" + _text(line.get("line_no"))
+        where = f" ({line['warehouse']})" if line.get("warehouse") else ""
+        parts.append(f"{what} × {_text(line.get('qty'))}{where}")
+    return "、".join(parts)
+
+
+def _actor_name(event: Any) -> str:
+    actor = event.actor
+    return _text(getattr(actor, "display_name", "") if actor is not None else "") or _text(event.actor_name)
+
+
+def _typed_details(event: Any, event_type: str, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """What only one kind of event carries: the comment text, the exception, the step and its moves."""
+    details: list[tuple[str, str]] = []
+    if event_type == "comment":
+        body = Truncator(_text(data.get("body"))).chars(COMMENT_PREVIEW)
+        if body:
+            # the author's name as the label: 张伟：@planner 客户问能否提前…
+            details.append((_actor_name(event) or str(_("Comment")), body))
+        if data.get("step"):
+            details.append((str(_("Step")), _text(data["step"])))
+    elif event_type == "exception":
+        kind = _text(data.get("kind"))
+        label = str(ExceptionKind(kind).label) if kind in ExceptionKind.values else kind
+        title = _text(data.get("title"))
+        details.append((str(_("Exception")), " · ".join(part for part in (label, title) if part)))
+        status = _text(data.get("status"))
+        if status in ExceptionStatus.values:
+            details.append((str(_("Status")), str(ExceptionStatus(status).label)))
+    elif event_type.startswith("step_") and data.get("name"):
+        details.append((str(_("Step")), _step_label(data)))
+        old, new = data.get("old"), data.get("new")
+        if event_type == "step_reassigned":
+            details.append((str(_("Responsible")), f"{_text(old) or '—'}{ARROW}{_text(new)}"))
+        elif event_type == "step_redated":
+            details.append((str(_("Planned dates")), f"{_span(old)}{ARROW}{_span(new)}"))
+        elif event_type == "step_progress" and new not in (None, ""):
+            details.append((str(_("Progress")), f"{_text(old) or 0}%{ARROW}{new}%"))
+    elif event_type == "plan_generated" and data.get("steps"):
+        details.append((str(_("Steps")), _text(data["steps"])))
+        if data.get("promised_date"):
+            details.append((str(_("Promised date")), _text(data["promised_date"])))
+    elif event_type == "plan_replanned":
+        moved = data.get("moved")
+        if isinstance(moved, list) and moved:
+            text = "、".join(
+                f"{_step_label(m)} {_text(m.get('old'))}{ARROW}{_text(m.get('new'))}"
+                for m in moved
+                if isinstance(m, dict)
+            )
+            details.append((str(_("Moved steps")), text))
+    elif event_type in ("shipped", "delivered") and data.get("reference"):
+        details.append((str(_("Delivery note")), _text(data["reference"])))
+    if event_type in ("shipped", "stock_reserved", "stock_released"):
+        lines = _lines_text(data.get("lines"))
+        if lines:
+            details.append((str(_("Lines")), lines))
+    if event_type in ("change_requested", "change_rejected", "changed") and data.get("change_request"):
+        details.append((str(_("Change request")), _text(data["change_request"])))
+    return details
+
+
 def _event_details(event: Any) -> list[tuple[str, str]]:
-    """The parts of an event's data worth showing, with Chinese labels (never nonces or raw ids)."""
+    """The parts of an event's data worth showing, with Chinese labels (never nonces or raw ids).
+
+    Everything comes from the event's own ``data`` (the services store names, titles and texts there), so
+    the timeline costs no query per event.
+    """
     labels = {
         "reason": _("Reason"),
         "comment": _("Comment"),
@@ -53,11 +148,12 @@ def _event_details(event: Any) -> list[tuple[str, str]]:
         "from": _("Copied from"),
         "to": _("Copied to"),
     }
-    details: list[tuple[str, str]] = []
-    data = event.data or {}
+    data = event.data if isinstance(event.data, dict) else {}
+    event_type = str(event.type)
+    details = _typed_details(event, event_type, data)
     for key, label in labels.items():
         value = data.get(key)
-        if value in (None, ""):
+        if value in (None, "") or (key == "comment" and event_type == "comment"):
             continue
         if key == "expires_at":
             with contextlib.suppress(ValueError):
