@@ -24,7 +24,9 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/salesdesk_bench_profile"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--profile", type=int, default=0)
     parser.add_argument("--sql", default="")
@@ -44,13 +46,20 @@ def main() -> None:
     def flow(capture: bool) -> dict[str, int]:
         counts: dict[str, int] = {}
         body = {"customer": rnd.choice(spec["customers"]), "lines": order_entry._lines(rnd, ctx["products"])}
-        steps = [("create", "/api/orders", body, {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex})]
         order_id = None
-        for name, path, payload, extra in steps + [
+        note = {"note": "电话确认"}
+        steps = [
+            ("create", "/api/orders", body, {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex}),
             ("submit", "/api/orders/{id}/submit", {}, {}),
-            ("record_customer_confirmation", "/api/orders/{id}/record_customer_confirmation", {"note": "电话确认"}, {}),
+            (
+                "record_customer_confirmation",
+                "/api/orders/{id}/record_customer_confirmation",
+                note,
+                {},
+            ),
             ("confirm", "/api/orders/{id}/confirm", {}, {}),
-        ]:
+        ]
+        for name, path, payload, extra in steps:
             url = path.format(id=order_id)
             with CaptureQueriesContext(connection) as ctxq:
                 resp = client.post(url, json.dumps(payload), content_type="application/json", **extra)

@@ -62,7 +62,7 @@ def _order_lines(order: SalesOrder) -> list[tuple[Any, Decimal, Decimal]]:
         # shipping lowers reserved_qty by what it issues, so reserved_qty covers only the open quantity
         (line.product_id, line.qty - line.shipped_qty, line.reserved_qty)
         for line in order.lines.filter(is_closed=False).only(
-            "product_id", "qty", "reserved_qty", "shipped_qty"
+            "order_id", "product_id", "qty", "reserved_qty", "shipped_qty"
         )
     ]
 

@@ -1,6 +1,5 @@
-from django.contrib.auth.models import Permission
-
 import pytest
+from django.contrib.auth.models import Permission
 
 from salesdesk.accounts.models import User
 from salesdesk.accounts.services import issue_api_token, load_access, set_user_roles, user_for_token

@@ -20,7 +20,8 @@ def test_entries_are_written_unsealed_and_sealed_into_a_chain_in_id_order(admin_
     first = record_audit(action="test.one", by=admin_user, data={"n": 1})
     second = record_audit(action="test.two", by=admin_user, obj=admin_user, data={"n": 2})
     third = record_audit(action="test.three", actor_name="ghost", is_success=False, ip="10.0.0.1")
-    assert first.hash.startswith(PENDING) and first.prev_hash == ""
+    assert first.hash.startswith(PENDING)
+    assert first.prev_hash == ""
     assert len({first.hash, second.hash, third.hash}) == 3
 
     assert seal_audit_chain() == 3
@@ -30,7 +31,8 @@ def test_entries_are_written_unsealed_and_sealed_into_a_chain_in_id_order(admin_
     third.refresh_from_db()
 
     assert first.prev_hash == ""
-    assert len(first.hash) == 64 and not first.hash.startswith(PENDING)
+    assert len(first.hash) == 64
+    assert not first.hash.startswith(PENDING)
     assert second.prev_hash == first.hash
     assert third.prev_hash == second.hash
     assert Sequence.objects.get(prefix="__audit__").last_value == third.id

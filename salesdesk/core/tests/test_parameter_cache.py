@@ -1,17 +1,21 @@
 import pytest
-from django.core.signals import request_finished, request_started
 
+from salesdesk.core import parameters
 from salesdesk.core.models import Parameter
 from salesdesk.core.parameters import get_parameter, get_parameters, set_parameter
 
 pytestmark = pytest.mark.django_db
 
 
+# the receivers of request_started / request_finished (sending the signals themselves would also run
+# Django's close_old_connections, which closes the test's database connection)
 @pytest.fixture
 def in_request():
-    request_started.send(sender=None)
-    yield
-    request_finished.send(sender=None)
+    parameters._request_begins()
+    try:
+        yield
+    finally:
+        parameters._request_ends()
 
 
 def test_inside_a_request_parameters_are_read_in_one_query(in_request, admin_user, django_assert_num_queries):
@@ -42,14 +46,14 @@ def test_outside_a_request_every_read_goes_to_the_database(admin_user, django_as
 
 
 def test_the_next_request_reads_again(admin_user):
-    request_started.send(sender=None)
-    assert get_parameter("orders.number_prefix") == "XSDD"
-    request_finished.send(sender=None)
-    Parameter.objects.filter(pk="orders.number_prefix").update(value="WXYZ") or Parameter.objects.create(
-        key="orders.number_prefix", value="WXYZ"
-    )
-    request_started.send(sender=None)
+    parameters._request_begins()
+    try:
+        assert get_parameter("orders.number_prefix") == "XSDD"
+    finally:
+        parameters._request_ends()
+    Parameter.objects.create(key="orders.number_prefix", value="WXYZ")
+    parameters._request_begins()
     try:
         assert get_parameter("orders.number_prefix") == "WXYZ"
     finally:
-        request_finished.send(sender=None)
+        parameters._request_ends()

@@ -53,11 +53,10 @@ def test_reserve_many_is_all_or_nothing_and_names_every_short_item(two):
     other = make_product(sku="RM-C")  # no stock level at all
     before = (_levels(), StockMove.objects.count())
 
-    with pytest.raises(services.ShortItems) as exc:
-        with transaction.atomic():
-            services.reserve_many(
-                items=[(a, warehouse, "2"), (b, warehouse, "5"), (other, warehouse, "1")], reference="XS-2"
-            )
+    with pytest.raises(services.ShortItems) as exc, transaction.atomic():
+        services.reserve_many(
+            items=[(a, warehouse, "2"), (b, warehouse, "5"), (other, warehouse, "1")], reference="XS-2"
+        )
 
     assert [(i, e.requested, e.available) for i, e in exc.value.items] == [
         (1, Decimal("5"), Decimal("4")),

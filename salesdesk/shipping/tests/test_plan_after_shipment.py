@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from salesdesk.fulfillment import plans
-from salesdesk.shipping import services as shipping
-
 from salesdesk.fulfillment.tests.plans_factories import line, make_product, make_warehouse, ready_order, stock
+from salesdesk.shipping import services as shipping
 
 pytestmark = pytest.mark.django_db
 
@@ -31,4 +30,3 @@ def test_partly_shipped_reserved_line_needs_no_production(
     assert (shipped.qty, shipped.shipped_qty, shipped.reserved_qty) == (Decimal(10), Decimal(4), Decimal(6))
 
     assert plans._units_to_make(order, plans._order_lines(order)) == Decimal(0)
-
