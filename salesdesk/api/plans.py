@@ -210,7 +210,7 @@ def post_promise(request: HttpRequest, payload: PromiseIn) -> Any:
     products = {p.sku: p for p in Product.objects.filter(sku__in=[line.product for line in payload.lines])}
     by_pk = {
         str(p.pk): p
-        for p in Product.objects.filter(pk__in=[x.product for x in payload.lines if x.product.isdigit()])
+        for p in Product.objects.filter(pk__in=[x.product for x in payload.lines if x.product.isdecimal()])
     }
     lines = []
     for i, line in enumerate(payload.lines):

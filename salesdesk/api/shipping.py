@@ -150,7 +150,7 @@ def _event_out(event: TrackingEvent) -> dict[str, Any]:
     }
 
 
-def _shipment_out(shipment: Shipment) -> dict[str, Any]:
+def _shipment_out(shipment: Shipment, user: Any) -> dict[str, Any]:
     return {
         "id": shipment.pk,
         "number": shipment.number,
@@ -163,8 +163,7 @@ def _shipment_out(shipment: Shipment) -> dict[str, Any]:
         "carrier_name": carrier_name(shipment.carrier),
         "tracking_number": shipment.tracking_number,
         "suggested_carriers": _carriers(shipment.tracking_number),
-        "ship_to": shipment.ship_to,
-        "receiver": shipment.receiver,
+        **selectors.receiver_view(user=user, shipment=shipment),
         "shipped_at": shipment.shipped_at,
         "signed_by_name": shipment.signed_by_name,
         "signed_at": shipment.signed_at,
@@ -211,7 +210,7 @@ def create_shipment(request: HttpRequest, payload: ShipmentIn) -> Status[dict[st
         tracking_number=payload.tracking_number or "",
         by=request.user,
     )
-    return Status(201, _shipment_out(selectors.get_shipment(user=request.user, pk=shipment.pk)))
+    return Status(201, _shipment_out(selectors.get_shipment(user=request.user, pk=shipment.pk), request.user))
 
 
 @router.get("/shipments", response={200: ShipmentListOut, **error_responses(403)})
@@ -233,7 +232,7 @@ def import_tracking(request: HttpRequest, file: File[UploadedFile]) -> dict[str,
 @router.get("/shipments/{shipment_id}", response={200: ShipmentOut, **error_responses(403, 404)})
 def get_shipment(request: HttpRequest, shipment_id: int) -> dict[str, Any]:
     require_perm(request, "shipping.view_shipment")
-    return _shipment_out(selectors.get_shipment(user=request.user, pk=shipment_id))
+    return _shipment_out(selectors.get_shipment(user=request.user, pk=shipment_id), request.user)
 
 
 @router.post(
@@ -273,7 +272,7 @@ def sign_shipment(request: HttpRequest, shipment_id: int, payload: SignIn) -> di
         note=payload.note or "",
         by=request.user,
     )
-    return _shipment_out(selectors.get_shipment(user=request.user, pk=shipment_id))
+    return _shipment_out(selectors.get_shipment(user=request.user, pk=shipment_id), request.user)
 
 
 @router.get("/carriers/suggest", response={200: SuggestOut})

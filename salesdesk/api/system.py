@@ -60,7 +60,7 @@ def post_user(request: HttpRequest, payload: UserIn) -> tuple[int, UserOut]:
     team = department = None
     if payload.team:
         team = Team.objects.filter(name=payload.team).first() or (
-            Team.objects.filter(pk=payload.team).first() if payload.team.isdigit() else None
+            Team.objects.filter(pk=payload.team).first() if payload.team.isdecimal() else None
         )
         if team is None:
             raise InvalidInput.single("team", _("Unknown team."))

@@ -18,7 +18,7 @@ _PINYIN_RE = re.compile(r"^[A-Za-z0-9]+$")
 def _product_search_q(q: str) -> Q:
     """SKU prefix, name or spec contains, exact barcode, pinyin initials or full pinyin contains."""
     condition = Q(sku__istartswith=q) | Q(name__icontains=q) | Q(spec__icontains=q)
-    if q.isdigit():
+    if q.isdecimal():
         condition |= Q(barcode=q) | Q(units__barcode=q)
     if _PINYIN_RE.match(q):
         condition |= Q(pinyin_initials__contains=q.upper()) | Q(pinyin_full__contains=q.lower())
@@ -45,7 +45,7 @@ def list_products(
     query = _clean_query(q)
     if query:
         condition = _product_search_q(query)
-        if query.isdigit():
+        if query.isdecimal():
             # a unit barcode joins the units table; keep each product once
             qs = qs.filter(pk__in=Product.objects.filter(condition).values("pk"))
         else:

@@ -113,7 +113,7 @@ def _resolve_category(value: object, errors: _Errors) -> Category | None:
         return value
     text = _text(value)
     category = None
-    if text.isdigit():
+    if text.isdecimal():
         category = Category.objects.filter(pk=int(text)).first()
     if category is None:
         category = Category.objects.filter(code=text).first()
@@ -268,7 +268,7 @@ def _clean_product(
     if "unit_decimals" in data:
         raw = data["unit_decimals"]
         text = _text(raw) if not isinstance(raw, int) else str(raw)
-        if not text.isdigit() or int(text) > MAX_UNIT_DECIMALS:
+        if not text.isdecimal() or int(text) > MAX_UNIT_DECIMALS:
             errors.add("unit_decimals", _("Enter a whole number from 0 to 6."))
         else:
             clean["unit_decimals"] = int(text)

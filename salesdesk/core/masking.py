@@ -17,7 +17,7 @@ COMPOUND_SURNAMES = frozenset(_COMPOUND.split(" "))
 
 def mask_mobile(value: str) -> str:
     """138****8000."""
-    if len(value) == 11 and value.isdigit():
+    if len(value) == 11 and value.isdecimal():
         return f"{value[:3]}****{value[-4:]}"
     return mask_generic(value)
 

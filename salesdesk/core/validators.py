@@ -41,7 +41,7 @@ def org_code_check_char(body8: str) -> str:
     """GB 11714 check character of the 8-character organisation code body (USCC pos 9–16)."""
     total = 0
     for c, w in zip(body8, ORG_CODE_WEIGHTS, strict=True):
-        total += (int(c) if c.isdigit() else ord(c) - 55) * w
+        total += (int(c) if c.isdecimal() else ord(c) - 55) * w
     c9 = 11 - total % 11
     return "X" if c9 == 10 else "0" if c9 == 11 else str(c9)
 

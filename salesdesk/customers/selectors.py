@@ -42,7 +42,7 @@ def search_q(q: str) -> Q:
     if alnum and alnum == text.replace(" ", ""):
         cond |= Q(pinyin_initials__istartswith=alnum) | Q(pinyin_full__icontains=alnum.lower())
     digits = re.sub(r"[\s\-()]", "", text)
-    if digits.isdigit() and len(digits) >= 4:
+    if digits.isdecimal() and len(digits) >= 4:
         contacts = Contact.objects.filter(customer=OuterRef("pk")).filter(
             Q(mobile__contains=digits) | Q(phone__contains=digits) | Q(phone__contains=text)
         )

@@ -151,7 +151,7 @@ def _clean_tax_number(errors: _Errors, value: Any) -> str:
         return ""
     if not TAX_NUMBER_RE.match(text):
         errors.add("tax_number", _("A taxpayer number has 15 or 17 to 20 letters and digits."))
-    elif len(text) == 18 and not text.isdigit() and not text[:17].isdigit():
+    elif len(text) == 18 and not text.isdecimal() and not text[:17].isdecimal():
         try:
             normalize_uscc(text)
         except ValidationError as exc:
@@ -322,7 +322,7 @@ def _resolve_user(errors: _Errors, value: Any) -> User | None:
         return value
     text = _text(value)
     user = User.objects.filter(username=text, is_active=True).first()
-    if user is None and text.isdigit():
+    if user is None and text.isdecimal():
         user = User.objects.filter(pk=int(text), is_active=True).first()
     if user is None:
         errors.add("owner", _("No active user with this user name."))

@@ -95,7 +95,7 @@ def find_product(*, q: str) -> Product | None:
     if not text:
         return None
     product = Product.objects.filter(sku__iexact=text).first()
-    if product is None and text.isdigit():
+    if product is None and text.isdecimal():
         product = Product.objects.filter(pk=int(text)).first()
     return product
 
@@ -106,7 +106,7 @@ def find_warehouse(*, q: str) -> Warehouse | None:
     if not text:
         return None
     warehouse = Warehouse.objects.filter(code=text.upper()).first()
-    if warehouse is None and text.isdigit():
+    if warehouse is None and text.isdecimal():
         warehouse = Warehouse.objects.filter(pk=int(text)).first()
     return warehouse
 

@@ -92,7 +92,7 @@ def resolve_warehouse(value: Warehouse | str | int | None, field: str = "warehou
     if not text:
         raise InvalidInput.single(field, _("Choose a warehouse."))
     warehouse = Warehouse.objects.filter(code=text.upper()).first()
-    if warehouse is None and text.isdigit():
+    if warehouse is None and text.isdecimal():
         warehouse = Warehouse.objects.filter(pk=int(text)).first()
     if warehouse is None:
         raise InvalidInput.single(field, _("No warehouse with the code %(code)s.") % {"code": text})
@@ -107,7 +107,7 @@ def resolve_product(value: Product | str | int | None, field: str = "product") -
     if not text:
         raise InvalidInput.single(field, _("Choose a product."))
     product = Product.objects.filter(sku=text).first() or Product.objects.filter(sku__iexact=text).first()
-    if product is None and text.isdigit():
+    if product is None and text.isdecimal():
         product = Product.objects.filter(pk=int(text)).first()
     if product is None:
         raise InvalidInput.single(field, _("No product with the SKU %(sku)s.") % {"sku": text})

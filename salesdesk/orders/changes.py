@@ -169,7 +169,7 @@ def _plan(order: SalesOrder, changes: dict[str, Any]) -> ChangePlan:
     ]
     products = {
         str(p.pk): p
-        for p in Product.objects.filter(pk__in=[int(r) for r in add_refs if str(r or "").strip().isdigit()])
+        for p in Product.objects.filter(pk__in=[int(r) for r in add_refs if str(r or "").strip().isdecimal()])
     }
     next_no = max(existing, default=0) + 1
     touched: set[int] = set()

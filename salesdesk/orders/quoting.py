@@ -96,7 +96,7 @@ def _lookup_products(refs: list[Any]) -> dict[str, Product]:
             found[str(ref.pk)] = ref
         elif ref not in (None, ""):
             text = str(ref).strip()
-            (ids if text.isdigit() else skus).add(text)
+            (ids if text.isdecimal() else skus).add(text)
             skus.add(text)
     if skus:
         for p in Product.objects.filter(sku__in=skus):
@@ -111,7 +111,7 @@ def _product_for(ref: Any, found: dict[str, Product]) -> Product | None:
     if isinstance(ref, Product):
         return ref
     text = "" if ref is None else str(ref).strip()
-    return found.get("sku:" + text) or (found.get(text) if text.isdigit() else None)
+    return found.get("sku:" + text) or (found.get(text) if text.isdecimal() else None)
 
 
 def _warehouse_for(ref: Any, warehouses: dict[str, Warehouse]) -> Warehouse | None:

@@ -61,7 +61,7 @@ def list_orders(
     if text:
         cond = Q(number__startswith=text.upper()) | Q(customer_name__icontains=text) | Q(customer_po=text)
         digits = re.sub(r"[\s\-()]", "", text)
-        if digits.isdigit() and len(digits) >= 4:
+        if digits.isdecimal() and len(digits) >= 4:
             cond |= Q(contact_phone__contains=digits) | Q(ship_mobile__contains=digits)
         qs = qs.filter(cond)
     if status:
@@ -320,4 +320,4 @@ def export_rows(*, user: Any, filters: dict[str, Any] | None = None) -> Iterator
 def _mask_any_phone(value: str) -> str:
     if not value:
         return ""
-    return mask_mobile(value) if value.isdigit() and len(value) == 11 else mask_phone(value)
+    return mask_mobile(value) if value.isdecimal() and len(value) == 11 else mask_phone(value)

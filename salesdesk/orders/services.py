@@ -857,6 +857,9 @@ def _order_from_token(token: str, *, lock: bool) -> SalesOrder:
     order = qs.filter(pk=order_id).first()
     if order is None or not nonce or order.confirmation_nonce != nonce:
         raise ConfirmationLinkInvalid()
+    # the validity fixed when the link was sent wins over a later change of the parameter
+    if order.confirmation_expires_at is not None and order.confirmation_expires_at < timezone.now():
+        raise ConfirmationLinkExpired()
     return order
 
 

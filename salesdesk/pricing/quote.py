@@ -74,12 +74,12 @@ def quote_order(
         errors["lines"] = [_("Add at least one line.")]
     refs = [str(line.get("product") or "").strip() for line in lines]
     products = {p.sku: p for p in Product.objects.filter(sku__in=[r for r in refs if r])}
-    ids = [int(r) for r in refs if r.isdigit() and r not in products]
+    ids = [int(r) for r in refs if r.isdecimal() and r not in products]
     by_id = {p.pk: p for p in Product.objects.filter(pk__in=ids)} if ids else {}
     parsed: list[tuple[Product, Decimal, Decimal | None, Decimal]] = []
     for n, (line, ref) in enumerate(zip(lines, refs, strict=True)):
         path = f"lines.{n}"
-        product = products.get(ref) or (by_id.get(int(ref)) if ref.isdigit() else None)
+        product = products.get(ref) or (by_id.get(int(ref)) if ref.isdecimal() else None)
         if product is None:
             errors[f"{path}.product"] = [_("Unknown product.") if ref else _("This field is required.")]
         qty = _number(line.get("qty", ""), f"{path}.qty", errors)

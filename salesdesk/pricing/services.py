@@ -82,7 +82,7 @@ def _clean_list(
     cleaned["kind"] = kind
     customer = merged.get("customer")
     if customer is not None and not isinstance(customer, Customer):
-        customer = Customer.objects.filter(pk=customer).first() if str(customer).isdigit() else None
+        customer = Customer.objects.filter(pk=customer).first() if str(customer).isdecimal() else None
         if customer is None and data.get("customer") not in (None, ""):
             errors["customer"] = [_("Unknown customer.")]
     if kind == PriceList.Kind.AGREEMENT and customer is None and "customer" not in errors:
@@ -120,13 +120,13 @@ def _clean_items(items: list[dict[str, Any]], errors: dict[str, list[str]]) -> l
     by_sku = {p.sku: p for p in Product.objects.filter(sku__in=[s for s in skus if s])}
     by_id = {
         p.pk: p
-        for p in Product.objects.filter(pk__in=[int(s) for s in skus if s.isdigit() and s not in by_sku])
+        for p in Product.objects.filter(pk__in=[int(s) for s in skus if s.isdecimal() and s not in by_sku])
     }
     cleaned = []
     seen: set[tuple[int, Decimal]] = set()
     for n, (raw, sku) in enumerate(zip(items, skus, strict=True)):
         path = f"items.{n}"
-        product = by_sku.get(sku) or (by_id.get(int(sku)) if sku.isdigit() else None)
+        product = by_sku.get(sku) or (by_id.get(int(sku)) if sku.isdecimal() else None)
         if not sku:
             errors[f"{path}.product"] = [_("This field is required.")]
         elif product is None:

@@ -48,7 +48,7 @@ STORED = re.compile(r"^[A-Z0-9]{8,32}$")
 
 def s10_check_digit(serial8: str) -> int:
     """The UPU S10 check digit of an 8-digit serial: weights 8,6,4,2,3,5,9,7; 11 − Σ mod 11 (10→0, 11→5)."""
-    if len(serial8) != 8 or not serial8.isdigit():
+    if len(serial8) != 8 or not serial8.isdecimal():
         raise ValueError("serial8 must be 8 digits")
     check = 11 - sum(int(d) * w for d, w in zip(serial8, S10_WEIGHTS, strict=True)) % 11
     return {10: 0, 11: 5}.get(check, check)

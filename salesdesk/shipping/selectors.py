@@ -10,6 +10,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 
 from salesdesk.accounts.scope import owner_scope_q
 from salesdesk.core.errors import NotFound
+from salesdesk.core.masking import mask_address, mask_name
 from salesdesk.core.text import to_halfwidth
 from salesdesk.inventory.formatting import qty_str
 from salesdesk.orders.choices import ShippingStatus
@@ -135,3 +136,24 @@ def order_shipments_context(*, order: SalesOrder, user: Any) -> dict[str, Any]:
 
 def shipment_carrier_name(shipment: Shipment) -> str:
     return carrier_name(shipment.carrier)
+
+
+def sees_full_receiver(*, user: Any, shipment: Shipment) -> bool:
+    """Who may see the receiver unmasked: the order's salesperson, people who ship, and holders of
+    customers.view_full_contact (DOMAIN.md §9.3); everyone else sees 李* and 省市区****."""
+    return (
+        shipment.order.owner_id == getattr(user, "pk", None)
+        or user.has_perm("shipping.add_shipment")
+        or user.has_perm("customers.view_full_contact")
+    )
+
+
+def receiver_view(*, user: Any, shipment: Shipment) -> dict[str, str]:
+    """Receiver and address as this user may see them."""
+    if sees_full_receiver(user=user, shipment=shipment):
+        return {"receiver": shipment.receiver, "ship_to": shipment.ship_to}
+    region = shipment.order.ship_region_text
+    return {
+        "receiver": mask_name(shipment.receiver) if shipment.receiver else "",
+        "ship_to": mask_address(region, shipment.ship_to) if shipment.ship_to else "",
+    }

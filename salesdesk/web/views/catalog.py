@@ -39,7 +39,7 @@ _TEXT_FIELDS = (
 
 
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isdecimal() else None
 
 
 @login_required

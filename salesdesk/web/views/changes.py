@@ -213,7 +213,7 @@ def _form_errors(fields: dict[str, list[str]], keys: dict[int, str]) -> dict[str
     out: dict[str, list[str]] = {}
     for key, msgs in fields.items():
         parts = key.split(".")
-        if parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) in keys:
+        if parts[0] == "lines" and len(parts) == 3 and parts[1].isdecimal() and int(parts[1]) in keys:
             name = parts[2] if parts[2] != "remove" else "qty"
             out[f"{keys[int(parts[1])]}-{name}"] = msgs
         else:

@@ -166,7 +166,7 @@ def _errors_for_form(exc: DomainError, data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     for field, messages in exc.fields.items():
         parts = field.split(".")
-        if parts[0] in ("contacts", "addresses") and len(parts) >= 2 and parts[1].isdigit():
+        if parts[0] in ("contacts", "addresses") and len(parts) >= 2 and parts[1].isdecimal():
             rows = data.get(parts[0], [])
             i = int(parts[1])
             index = rows[i]["index"] if i < len(rows) else parts[1]

@@ -166,7 +166,7 @@ def stock_list(request: HttpRequest) -> HttpResponse:
 def _receipt_rows(request: HttpRequest) -> list[dict[str, Any]]:
     if request.method == "POST":
         raw = request.POST.get("rows", "")
-        count = min(int(raw), MAX_RECEIPT_ROWS) if raw.isdigit() and int(raw) > 0 else RECEIPT_ROWS
+        count = min(int(raw), MAX_RECEIPT_ROWS) if raw.isdecimal() and int(raw) > 0 else RECEIPT_ROWS
         if "add_row" in request.POST:
             count = min(count + 1, MAX_RECEIPT_ROWS)
         return [

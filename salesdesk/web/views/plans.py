@@ -305,7 +305,7 @@ def capacity_set(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _find_product(text: str) -> Any:
-    if text.isdigit():
+    if text.isdecimal():
         try:
             return catalog.get_product(pk=text)
         except ProductNotFound:
@@ -322,7 +322,7 @@ def _promise_lines(request: HttpRequest) -> tuple[list[tuple[Any, Decimal]], dic
             {
                 int(k.split("-")[1])
                 for k in request.POST
-                if k.startswith("lines-") and k.split("-")[1].isdigit()
+                if k.startswith("lines-") and k.split("-")[1].isdecimal()
             }
         )
         products = [request.POST.get(f"lines-{i}-product", "") for i in indexes]

@@ -180,6 +180,7 @@ def _detail_context(
     return {
         "shipment": shipment,
         "order": shipment.order,
+        "receiver_view": selectors.receiver_view(user=user, shipment=shipment),
         "lines": _pdf_lines(shipment),
         "events": list(shipment.tracking_events.all()),
         "carrier_label": carrier_name(shipment.carrier),

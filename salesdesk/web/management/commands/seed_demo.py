@@ -368,7 +368,7 @@ def generate_password() -> str:
         classes = [
             any(c.islower() for c in candidate),
             any(c.isupper() for c in candidate),
-            any(c.isdigit() for c in candidate),
+            any(c.isdecimal() for c in candidate),
             any(not c.isalnum() for c in candidate),
         ]
         if all(classes) and not any(u.username in candidate.lower() for u in USERS):

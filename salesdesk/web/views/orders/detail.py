@@ -182,6 +182,22 @@ def _event_details(event: Any) -> list[tuple[str, str]]:
     return details
 
 
+def _receiver_context(order: Any, user: Any) -> dict[str, str]:
+    """The receiver as this user may see it: full for the order's salesperson and for people who ship or
+    hold customers.view_full_contact; masked (李*, 138****8000) for everyone else (DOMAIN.md §9.3)."""
+    full = (
+        selectors.sees_full_contacts(user, order)
+        or user.has_perm("customers.view_full_contact")
+        or user.has_perm("shipping.add_shipment")
+    )
+    if full:
+        return {"receiver": order.ship_receiver, "receiver_mobile": order.ship_mobile}
+    return {
+        "receiver": mask_name(order.ship_receiver) if order.ship_receiver else "",
+        "receiver_mobile": mask_mobile(order.ship_mobile) if order.ship_mobile else "",
+    }
+
+
 def _detail_context(request: HttpRequest, order: SalesOrder, **extra: Any) -> dict[str, Any]:
     links = request.session.get(CONFIRM_LINKS_KEY, {})
     link = links.get(str(order.pk), "")
@@ -203,7 +219,7 @@ def _detail_context(request: HttpRequest, order: SalesOrder, **extra: Any) -> di
         "confirmation_url": request.build_absolute_uri(link) if link else "",
         "can_edit": order.status == Status.DRAFT and request.user.has_perm("orders.change_salesorder"),
         "can_copy": request.user.has_perm("orders.add_salesorder"),
-        "receiver": order.ship_receiver,
+        **_receiver_context(order, request.user),
         "action_errors": {},
         "open_action": "",
         # what fulfillment and shipping show on the order page, each from its own area

@@ -218,7 +218,10 @@ def _save(
                 **kwargs,
             )
         else:
-            saved = services.update_order(order=order, by=by, version=int(form["version"] or 0), **kwargs)
+            # a missing or tampered version can only be stale: update_order answers with the conflict
+            version_text = str(form["version"] or "")
+            version = int(version_text) if version_text.isdecimal() else 0
+            saved = services.update_order(order=order, by=by, version=version, **kwargs)
     except PossibleDuplicate as exc:
         quote = services.quote_order(
             by=by,

@@ -129,7 +129,7 @@ def map_errors(fields: dict[str, list[str]], form: dict[str, Any]) -> dict[str, 
     errors: dict[str, list[str]] = {}
     for field, msgs in fields.items():
         parts = field.split(".")
-        if parts[0] == "lines" and len(parts) >= 2 and parts[1].isdigit():
+        if parts[0] == "lines" and len(parts) >= 2 and parts[1].isdecimal():
             i = int(parts[1])
             index = rows[i]["index"] if i < len(rows) else parts[1]
             name = parts[2] if len(parts) > 2 else "product"

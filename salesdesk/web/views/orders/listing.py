@@ -73,7 +73,7 @@ def _selector_filters(request: HttpRequest, values: dict[str, Any]) -> tuple[dic
         "q": values["q"],
         "status": values["status"],
         "customer": customer,
-        "salesperson": int(values["salesperson"]) if values["salesperson"].isdigit() else None,
+        "salesperson": int(values["salesperson"]) if values["salesperson"].isdecimal() else None,
         "product": product,
         "phone": values["phone"],
         "date_from": _parse_date(values["date_from"]),
@@ -87,7 +87,7 @@ def _selector_filters(request: HttpRequest, values: dict[str, Any]) -> tuple[dic
 def order_list(request: HttpRequest) -> HttpResponse:
     values = _filters(request)
     after_raw = request.GET.get("after", "")
-    after = int(after_raw) if after_raw.isdigit() else None
+    after = int(after_raw) if after_raw.isdecimal() else None
     filters, customer_error = _selector_filters(request, values)
     rows, next_after = selectors.page_orders(user=request.user, after=after, **filters)
     query = urlencode({k: v for k, v in values.items() if v})
