@@ -93,10 +93,10 @@ docs-check: ## docs/order-lifecycle.md matches orders/transitions.py
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py order_lifecycle_doc --check
 
 pytest: ## The whole test suite, browser tests included
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -q -p no:cacheprovider
 
 pytest-fast: ## The suite without browser tests
-	$(VENV)/bin/pytest -q -m "not browser"
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -q -m "not browser"
 
 bench-reserve: ## Concurrent reservations against PostgreSQL (bench/reserve_stock.py)
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) bench/reserve_stock.py
