@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -436,6 +436,20 @@ def _save_addresses(customer: Customer, rows: list[dict[str, Any]], by: User) ->
         address.save()
 
 
+# The customer's own fields that have a cleaner of their own, in the order they are checked.
+_FIELD_CLEANERS: dict[str, Callable[[_Errors, Any], Any]] = {
+    "kind": _clean_kind,
+    "uscc": _clean_uscc,
+    "grade": _clean_grade,
+    "status": _clean_status,
+    "credit_limit": _clean_credit_limit,
+    "payment_term_days": _clean_term_days,
+    "tax_number": _clean_tax_number,
+    "invoice_phone": _clean_invoice_phone,
+    "default_invoice_type": _clean_invoice_type,
+}
+
+
 def _clean_main(errors: _Errors, data: Mapping[str, Any]) -> dict[str, Any]:
     """Clean the customer's own fields present in ``data``."""
     out: dict[str, Any] = {}
@@ -445,24 +459,9 @@ def _clean_main(errors: _Errors, data: Mapping[str, Any]) -> dict[str, Any]:
             errors.add("name", _("Enter the customer's full name."))
         _check_length(errors, "name", "name", name)
         out["name"] = name
-    if "kind" in data:
-        out["kind"] = _clean_kind(errors, data["kind"])
-    if "uscc" in data:
-        out["uscc"] = _clean_uscc(errors, data["uscc"])
-    if "grade" in data:
-        out["grade"] = _clean_grade(errors, data["grade"])
-    if "status" in data:
-        out["status"] = _clean_status(errors, data["status"])
-    if "credit_limit" in data:
-        out["credit_limit"] = _clean_credit_limit(errors, data["credit_limit"])
-    if "payment_term_days" in data:
-        out["payment_term_days"] = _clean_term_days(errors, data["payment_term_days"])
-    if "tax_number" in data:
-        out["tax_number"] = _clean_tax_number(errors, data["tax_number"])
-    if "invoice_phone" in data:
-        out["invoice_phone"] = _clean_invoice_phone(errors, data["invoice_phone"])
-    if "default_invoice_type" in data:
-        out["default_invoice_type"] = _clean_invoice_type(errors, data["default_invoice_type"])
+    for key, clean in _FIELD_CLEANERS.items():
+        if key in data:
+            out[key] = clean(errors, data[key])
     for key in SIMPLE_FIELDS:
         if key in data:
             value = _text(data[key])
