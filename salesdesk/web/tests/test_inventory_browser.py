@@ -20,7 +20,9 @@ def test_warehouse_user_books_a_receipt_with_the_keyboard(
     browser_login(page, "wh_browser")
 
     page.goto(f"{page.base_url}/inventory/stock/receipt/")
-    page.keyboard.press("ArrowDown")  # the warehouse select has the focus: pick SH01
+    # the warehouse select is autofocused; wait until the browser has applied that before typing
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_warehouse'")
+    page.keyboard.press("ArrowDown")  # pick SH01
     page.keyboard.press("Tab")
     page.keyboard.type("CGRK20261122-0001")
     page.keyboard.press("Tab")
