@@ -1,6 +1,13 @@
-"""The bare-Django baseline for bench/order_entry.py: one view that inserts an order with its lines and
+"""The bare-Django baselines for bench/order_entry.py: a view that inserts an order with its lines and
 reserves stock, nothing else (no authentication, no middleware, no validation, no pricing, no numbering,
-no timeline, no audit).
+no timeline, no audit), written twice:
+
+* ``POST /order-orm`` — the bare-Django view as one would write it: the ORM (``bench_baseline`` models:
+  ``values_list`` for the prices, ``create`` for the order, ``bulk_create`` for the lines, one
+  conditional ``filter(...).update(F(...) + qty)`` per line), in ``transaction.atomic``. This is the
+  baseline the issue's targets refer to.
+* ``POST /order`` — the same statements as raw SQL through ``connection.cursor()`` (no ORM at all): the
+  floor, reported beside it.
 
 Served by gunicorn exactly like the real application (same worker settings, same DATABASE_URL):
 
@@ -28,7 +35,7 @@ settings.configure(
     SECRET_KEY="bench-baseline-only",
     ALLOWED_HOSTS=["127.0.0.1", "localhost"],
     ROOT_URLCONF=__name__,
-    INSTALLED_APPS=[],
+    INSTALLED_APPS=["bench_baseline"],
     MIDDLEWARE=[],
     USE_TZ=True,
     DATABASES={
@@ -39,10 +46,13 @@ settings.configure(
 )
 django.setup()
 
+from bench_baseline.models import Line, Order, Product, StockLevel  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import F  # noqa: E402
 from django.http import HttpRequest, HttpResponse, JsonResponse  # noqa: E402
 from django.urls import path  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 
 class Short(Exception):
@@ -89,5 +99,42 @@ def create_order(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"id": order_id}, status=201)
 
 
-urlpatterns = [path("order", create_order)]
+def create_order_orm(request: HttpRequest) -> HttpResponse:
+    body = json.loads(request.body)
+    lines = body["lines"]
+    warehouse = int(body["warehouse"])
+    try:
+        with transaction.atomic():
+            ids = [int(line["product"]) for line in lines]
+            prices = dict(Product.objects.filter(pk__in=ids).values_list("id", "list_price"))
+            amounts = [Decimal(line["qty"]) * prices[int(line["product"])] for line in lines]
+            order = Order.objects.create(
+                customer_id=int(body["customer"]), total_amount=sum(amounts), created_at=timezone.now()
+            )
+            Line.objects.bulk_create(
+                Line(
+                    order=order,
+                    line_no=no,
+                    product_id=int(line["product"]),
+                    qty=Decimal(line["qty"]),
+                    unit_price=prices[int(line["product"])],
+                    amount=amount,
+                )
+                for no, (line, amount) in enumerate(zip(lines, amounts, strict=True), start=1)
+            )
+            for line in sorted(lines, key=lambda item: int(item["product"])):
+                qty = Decimal(line["qty"])
+                updated = StockLevel.objects.filter(
+                    product_id=int(line["product"]),
+                    warehouse_id=warehouse,
+                    on_hand_qty__gte=F("reserved_qty") + qty,
+                ).update(reserved_qty=F("reserved_qty") + qty)
+                if updated != 1:
+                    raise Short()
+    except Short:
+        return JsonResponse({"code": "stock_short"}, status=409)
+    return JsonResponse({"id": order.pk}, status=201)
+
+
+urlpatterns = [path("order", create_order), path("order-orm", create_order_orm)]
 application = get_wsgi_application()

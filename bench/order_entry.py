@@ -258,28 +258,72 @@ def app_worker(n: int, ctx: dict[str, Any], stop: threading.Event, stats: Stats)
             client = Client(APP_PORT, spec["token"])
 
 
-def baseline_worker(n: int, ctx: dict[str, Any], stop: threading.Event, stats: Stats) -> None:
+def app_one_worker(n: int, ctx: dict[str, Any], stop: threading.Event, stats: Stats) -> None:
+    """The same order in one request: ``POST /api/orders`` with ``confirm`` and the customer's phone
+    confirmation — create, submit, record the confirmation, confirm and plan in one transaction."""
     spec = ctx["clients"][n % len(ctx["clients"])]
-    client = Client(BASE_PORT)
-    rnd = random.Random(n * 104729 + time.time_ns())
+    client = Client(APP_PORT, spec["token"])
+    rnd = random.Random(n * 15485863 + time.time_ns())
     while not stop.is_set():
         started = time.perf_counter()
         try:
             body = {
                 "customer": rnd.choice(spec["customers"]),
                 "lines": _lines(rnd, ctx["products"]),
-                "warehouse": ctx["warehouse"],
+                "customer_confirmation": "电话确认",
+                "confirm": True,
             }
-            status, out = client.post("/order", body)
+            status, out = client.post("/api/orders", body, {"Idempotency-Key": uuid.uuid4().hex})
             elapsed = time.perf_counter() - started
-            stats.add_request("order", elapsed)
-            if status != 201 or not out.get("id"):
-                stats.error(f"baseline {status} {out}")
+            stats.add_request("create+confirm", elapsed)
+            if (
+                status != 201
+                or out.get("status") != "confirmed"
+                or out.get("approval_status") != "not_required"
+                or not all(line["reserved_qty"] == line["qty"] for line in out["lines"])
+            ):
+                stats.error(f"create+confirm {status} {out}")
                 continue
             stats.flows.append(elapsed)
         except Exception as exc:
             stats.error(f"{type(exc).__name__}: {exc}")
-            client = Client(BASE_PORT)
+            client = Client(APP_PORT, spec["token"])
+
+
+def _baseline_worker(path: str) -> Any:
+    def worker(n: int, ctx: dict[str, Any], stop: threading.Event, stats: Stats) -> None:
+        spec = ctx["clients"][n % len(ctx["clients"])]
+        client = Client(BASE_PORT)
+        rnd = random.Random(n * 104729 + time.time_ns())
+        while not stop.is_set():
+            started = time.perf_counter()
+            try:
+                body = {
+                    "customer": rnd.choice(spec["customers"]),
+                    "lines": _lines(rnd, ctx["products"]),
+                    "warehouse": ctx["warehouse"],
+                }
+                status, out = client.post(path, body)
+                elapsed = time.perf_counter() - started
+                stats.add_request("order", elapsed)
+                if status != 201 or not out.get("id"):
+                    stats.error(f"baseline {path} {status} {out}")
+                    continue
+                stats.flows.append(elapsed)
+            except Exception as exc:
+                stats.error(f"{type(exc).__name__}: {exc}")
+                client = Client(BASE_PORT)
+
+    return worker
+
+
+# name → (worker, what it is); the ratios are taken against "orm"
+CONTENDERS: dict[str, tuple[Any, str]] = {
+    "four": (app_worker, "app, 4 requests (create → submit → record confirmation → confirm)"),
+    "one": (app_one_worker, "app, 1 request (POST /api/orders with confirm)"),
+    "orm": (_baseline_worker("/order-orm"), "baseline: bare Django view, ORM"),
+    "raw": (_baseline_worker("/order"), "floor: the same view in raw SQL"),
+}
 
 
 def run_level(worker: Any, clients: int, seconds: float, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -345,6 +389,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--workers", type=int, default=2 * cores + 1)
+    parser.add_argument(
+        "--contenders", default="four,one,orm,raw", help="which of four, one, orm, raw to run (orm always)"
+    )
     args = parser.parse_args()
     if "127.0.0.1" not in args.database_url and "localhost" not in args.database_url:
         sys.exit("run against a local PostgreSQL only")
@@ -355,24 +402,31 @@ def main() -> None:
     print(f"setup done in {time.monotonic() - t0:.1f}s", flush=True)
     app = start_server("config.wsgi:application", APP_PORT, args.workers, args.database_url)
     base = start_server("baseline_app:application", BASE_PORT, args.workers, args.database_url)
+    names = [x for x in args.contenders.split(",") if x]
+    unknown = set(names) - set(CONTENDERS)
+    if unknown or "orm" not in names:
+        stop_server(app)
+        stop_server(base)
+        sys.exit(f"--contenders takes {', '.join(CONTENDERS)} and must include orm")
     results: dict[int, dict[str, Any]] = {}
     try:
-        # warm up both (imports, connections, caches)
-        run_level(app_worker, 4, 2, ctx)
-        run_level(baseline_worker, 4, 2, ctx)
+        for name in names:  # warm up (imports, connections, caches)
+            run_level(CONTENDERS[name][0], 4, 2, ctx)
         for clients in levels:
-            app_runs, base_runs = [], []
+            runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
             for run in range(args.runs):
-                app_runs.append(run_level(app_worker, clients, args.seconds, ctx))
-                base_runs.append(run_level(baseline_worker, clients, args.seconds, ctx))
-                a, b = app_runs[-1], base_runs[-1]
+                for name in names:  # alternate, so drift on a shared machine hits every contender
+                    runs[name].append(run_level(CONTENDERS[name][0], clients, args.seconds, ctx))
                 print(
-                    f"clients={clients} run={run + 1}: app {a['orders_per_s']:.1f}/s p50 {a['p50']:.0f} ms "
-                    f"p99 {a['p99']:.0f} ms err {a['errors']} | baseline {b['orders_per_s']:.1f}/s "
-                    f"p50 {b['p50']:.0f} ms p99 {b['p99']:.0f} ms err {b['errors']}",
+                    f"clients={clients} run={run + 1}: "
+                    + " | ".join(
+                        f"{name} {r[-1]['orders_per_s']:.1f}/s p50 {r[-1]['p50']:.0f} ms "
+                        f"p99 {r[-1]['p99']:.0f} ms err {r[-1]['errors']}"
+                        for name, r in runs.items()
+                    ),
                     flush=True,
                 )
-            results[clients] = {"app": median_of(app_runs), "base": median_of(base_runs)}
+            results[clients] = {name: median_of(r) for name, r in runs.items()}
     finally:
         stop_server(app)
         stop_server(base)
@@ -385,33 +439,35 @@ def report(results: dict[int, dict[str, Any]], args: argparse.Namespace, cores: 
         f"order entry: {args.runs} runs × {args.seconds:g} s per level, medians; gunicorn sync × "
         f"{args.workers} workers; {cores} cores; total {total:.0f} s"
     )
+    names = list(next(iter(results.values())))
+    for name in names:
+        print(f"  {name}: {CONTENDERS[name][1]}")
     print()
-    print(
-        "| clients | app orders/s | app flow p50 ms | app flow p99 ms | app errors "
-        "| baseline orders/s | baseline p50 ms | baseline p99 ms | baseline errors "
-        "| throughput ratio | p99 ratio |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| clients | contender | orders/s | p50 ms | p99 ms | errors | orders/s ÷ orm | p99 ÷ orm p99 |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for clients, r in results.items():
-        a, b = r["app"], r["base"]
-        print(
-            f"| {clients} | {a['orders_per_s']:.1f} | {a['p50']:.0f} | {a['p99']:.0f} | {a['errors']} "
-            f"| {b['orders_per_s']:.1f} | {b['p50']:.0f} | {b['p99']:.0f} | {b['errors']} "
-            f"| {a['orders_per_s'] / b['orders_per_s']:.2f} | {a['p99'] / b['p99']:.2f} |"
-        )
-    print()
-    print("per request (application), p50 / p99 ms:")
-    print()
-    print("| clients | create | submit | record_customer_confirmation | confirm |")
-    print("|---:|---:|---:|---:|---:|")
-    for clients, r in results.items():
-        req = r["app"]["requests"]
-        cells = " | ".join(
-            f"{req[n][0]:.0f} / {req[n][1]:.0f}" if n in req else "–"
-            for n in ("create", "submit", "record_customer_confirmation", "confirm")
-        )
-        print(f"| {clients} | {cells} |")
-    samples = [e for r in results.values() for side in ("app", "base") for e in r[side]["error_samples"]]
+        base = r["orm"]
+        for name in names:
+            a = r[name]
+            print(
+                f"| {clients} | {name} | {a['orders_per_s']:.1f} | {a['p50']:.0f} | {a['p99']:.0f} "
+                f"| {a['errors']} | {a['orders_per_s'] / base['orders_per_s']:.2f} "
+                f"| {a['p99'] / base['p99']:.2f} |"
+            )
+    if "four" in names:
+        print()
+        print("per request (four), p50 / p99 ms:")
+        print()
+        print("| clients | create | submit | record_customer_confirmation | confirm |")
+        print("|---:|---:|---:|---:|---:|")
+        for clients, r in results.items():
+            req = r["four"]["requests"]
+            cells = " | ".join(
+                f"{req[n][0]:.0f} / {req[n][1]:.0f}" if n in req else "–"
+                for n in ("create", "submit", "record_customer_confirmation", "confirm")
+            )
+            print(f"| {clients} | {cells} |")
+    samples = [e for r in results.values() for side in r.values() for e in side["error_samples"]]
     if samples:
         print()
         print("error samples:")

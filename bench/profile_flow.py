@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -29,7 +31,13 @@ def main() -> None:
     )
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--profile", type=int, default=0)
-    parser.add_argument("--sql", default="")
+    parser.add_argument("--sql", default="", help="print the SQL of one request, with each statement's time")
+    parser.add_argument("--warm", type=int, default=1, help="flows before the counted one (bigger tables)")
+    parser.add_argument(
+        "--one", action="store_true", help="the one-request flow (POST /api/orders with confirm)"
+    )
+    parser.add_argument("--cprofile", type=int, default=0, help="cProfile N flows: top own time")
+    parser.add_argument("--time", type=int, default=0, help="time N flows: median ms per request")
     args = parser.parse_args()
 
     import order_entry
@@ -43,11 +51,16 @@ def main() -> None:
     client = Client(HTTP_AUTHORIZATION=f"Bearer {spec['token']}")
     rnd = random.Random(1)
 
-    def flow(capture: bool) -> dict[str, int]:
+    timings: dict[str, list[float]] = {}
+    cpu_timings: dict[str, list[float]] = {}
+
+    def flow(capture: bool, timed: bool = False) -> dict[str, int]:
         counts: dict[str, int] = {}
         body = {"customer": rnd.choice(spec["customers"]), "lines": order_entry._lines(rnd, ctx["products"])}
         order_id = None
         note = {"note": "电话确认"}
+        if args.one:
+            body.update(customer_confirmation="电话确认", confirm=True)
         steps = [
             ("create", "/api/orders", body, {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex}),
             ("submit", "/api/orders/{id}/submit", {}, {}),
@@ -59,8 +72,19 @@ def main() -> None:
             ),
             ("confirm", "/api/orders/{id}/confirm", {}, {}),
         ]
+        if args.one:
+            steps = steps[:1]
         for name, path, payload, extra in steps:
             url = path.format(id=order_id)
+            if timed:
+                started, cpu = time.perf_counter(), time.process_time()
+                resp = client.post(url, json.dumps(payload), content_type="application/json", **extra)
+                timings.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+                cpu_timings.setdefault(name, []).append((time.process_time() - cpu) * 1000)
+                assert resp.status_code in (200, 201), (name, resp.status_code, resp.content[:500])
+                if order_id is None:
+                    order_id = resp.json()["id"]
+                continue
             with CaptureQueriesContext(connection) as ctxq:
                 resp = client.post(url, json.dumps(payload), content_type="application/json", **extra)
             assert resp.status_code in (200, 201), (name, resp.status_code, resp.content[:500])
@@ -69,13 +93,48 @@ def main() -> None:
             counts[name] = len(ctxq.captured_queries)
             if capture and name == args.sql:
                 for q in ctxq.captured_queries:
-                    print(q["sql"][:300])
+                    print(f"{float(q['time']) * 1000:7.2f} ms  {q['sql'][:300]}")
         assert resp.json()["status"] == "confirmed"
         return counts
 
-    flow(False)
+    for _ in range(args.warm):
+        flow(False, timed=True)  # no query capture: the query log would overflow
+    timings.clear()
+    cpu_timings.clear()
     counts = flow(True)
     print("statements per request:", counts, "total", sum(counts.values()))
+    if args.time:
+        for _ in range(args.time):
+            flow(False, timed=True)
+        medians = {name: statistics.median(values) for name, values in timings.items()}
+        print(
+            f"median ms per request over {args.time} flows:",
+            {name: round(value, 1) for name, value in medians.items()},
+            "flow",
+            round(sum(medians.values()), 1),
+        )
+        cpu = {name: statistics.median(values) for name, values in cpu_timings.items()}
+        print(
+            "median CPU ms of this process (Python, not PostgreSQL) per request:",
+            {name: round(value, 1) for name, value in cpu.items()},
+            "flow",
+            round(sum(cpu.values()), 1),
+        )
+    if args.cprofile:
+        import cProfile
+        import pstats
+
+        from django.db import connection as conn
+
+        print("debug cursor:", conn.force_debug_cursor, "queries_logged:", conn.queries_logged)
+        cprof = cProfile.Profile()
+        cprof.enable()
+        for _ in range(args.cprofile):
+            flow(False, timed=True)
+        cprof.disable()
+        stats = pstats.Stats(cprof)
+        stats.sort_stats("tottime").print_stats(400)
+        stats.sort_stats("cumulative").print_stats(80)
     if args.profile:
         from pyinstrument import Profiler
 

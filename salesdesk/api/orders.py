@@ -14,13 +14,13 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from salesdesk.core.context import client_ip
-from salesdesk.fulfillment.actions import run_order_action
+from salesdesk.fulfillment.actions import place_order, run_order_action
 from salesdesk.orders import selectors, services
 from salesdesk.orders.choices import EventType
 from salesdesk.orders.models import OrderEvent, SalesOrder
 from salesdesk.orders.transitions import allowed_actions
 
-from .common import error_responses, require_perm
+from .common import ErrorOut, error_responses, require_perm
 
 router = Router(tags=["orders"])
 
@@ -51,6 +51,17 @@ class OrderPatch(Schema):
 
 class OrderIn(OrderPatch):
     lines: list[LineIn] | None = []
+    submit: bool = Field(False, description="Submit the new order at once.")
+    customer_confirmation: str | None = Field(
+        None,
+        description="How the customer confirmed (e.g. 电话确认): recorded after submission when no approval "
+        "is pending.",
+    )
+    confirm: bool = Field(
+        False,
+        description="Submit and confirm at once (reserve stock, plan) when no approval or customer "
+        "confirmation is pending; otherwise the order stops where the rules put it.",
+    )
 
 
 class OrderUpdateIn(OrderPatch):
@@ -119,6 +130,11 @@ class OrderOut(Schema):
     allowed_actions: list[str]
     approval_reasons: list[ReasonOut]
     confirmation_url: str | None = None
+    stopped: ErrorOut | None = Field(
+        None,
+        description="Set when POST /api/orders was asked to submit or confirm and a step refused: why the "
+        "order stayed a draft (code, message, fields).",
+    )
 
 
 class OrderSummaryOut(Schema):
@@ -235,7 +251,13 @@ def _out(order: SalesOrder, user: Any) -> OrderOut:
             for r in order.approval_reasons or []
         ],
         confirmation_url=getattr(order, "confirmation_path", None),
+        stopped=_stopped(order),
     )
+
+
+def _stopped(order: SalesOrder) -> ErrorOut | None:
+    error = getattr(order, "stopped", None)
+    return ErrorOut(**error.as_dict()) if error is not None else None
 
 
 def _summary(order: SalesOrder) -> OrderSummaryOut:
@@ -299,16 +321,26 @@ def _fields(payload: OrderPatch) -> dict[str, Any]:
 
 @router.post("", response={201: OrderOut, **error_responses(403, 409, 422)})
 def post_order(request: HttpRequest, payload: OrderIn) -> Status[OrderOut]:
-    """Create a draft order. The same ``Idempotency-Key`` header from the same user returns the same order."""
+    """Create an order — a draft, or with ``submit`` / ``customer_confirmation`` / ``confirm`` taken as far
+    as the rules allow in the same transaction (an error keeps nothing). The same ``Idempotency-Key``
+    header from the same user returns the same order."""
     require_perm(request, "orders.add_salesorder")
     data = _fields(payload)
     data.setdefault("lines", [])
     data.setdefault("customer", None)
+    submit = bool(data.pop("submit", False))
+    note = str(data.pop("customer_confirmation", None) or "")
+    confirm = bool(data.pop("confirm", False))
     key = request.headers.get("Idempotency-Key") or None
-    order = services.create_order(by=request.user, idempotency_key=key, **data)
-    return Status(
-        201, _out(selectors.get_order(user=request.user, pk=order.pk, with_events=False), request.user)
+    order = place_order(
+        by=request.user,
+        submit=submit,
+        customer_confirmation=note,
+        confirm=confirm,
+        idempotency_key=key,
+        **data,
     )
+    return Status(201, _out(selectors.attach_lines(order), request.user))
 
 
 @router.get("", response={200: OrderListOut, **error_responses(403)})
@@ -397,9 +429,8 @@ def post_action(
     order = selectors.get_order_header(user=request.user, pk=order_id)
     data = payload.dict() if payload is not None else {}
     result = run_order_action(order=order, action=action, by=request.user, data=data)
-    fresh = selectors.get_order(user=request.user, pk=order_id, with_events=False)
-    fresh.confirmation_path = getattr(result, "confirmation_path", None)  # type: ignore[attr-defined]
-    return _out(fresh, request.user)
+    # the row the action locked and saved is the current state: answer from it, lines read once
+    return _out(selectors.attach_lines(result), request.user)
 
 
 @router.post(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from .models import Sequence
@@ -17,11 +16,22 @@ def business_date(moment: dt.datetime | None = None) -> dt.date:
 
 
 def next_number(prefix: str, *, on: dt.date | None = None) -> str:
-    """Take the next number inside the caller's transaction; the row lock orders concurrent callers."""
+    """Take the next number inside the caller's transaction; the row lock orders concurrent callers.
+
+    One statement — an upsert that creates the day's counter at 1 or adds 1 to it and returns the value
+    (PostgreSQL, and SQLite ≥ 3.35). The updated row stays locked until the caller's transaction ends, so
+    a rolled-back order gives its number back and numbers stay gapless: take the number as late in the
+    transaction as possible, the lock is what concurrent creations wait for.
+    """
     day = on or business_date()
-    with transaction.atomic():
-        seq, _ = Sequence.objects.get_or_create(prefix=prefix, day=day)
-        Sequence.objects.filter(pk=seq.pk).update(last_value=F("last_value") + 1)
-        value = Sequence.objects.select_for_update().values_list("last_value", flat=True).get(pk=seq.pk)
+    table = connection.ops.quote_name(Sequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (prefix, day, last_value) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (prefix, day) DO UPDATE SET last_value = {table}.last_value + 1 "
+            "RETURNING last_value",
+            [prefix, day],
+        )
+        value = int(cursor.fetchone()[0])
     width = 4 if value <= 9999 else len(str(value))
     return f"{prefix}{day:%Y%m%d}-{value:0{width}d}"

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
+from salesdesk.core.errors import DomainError
 from salesdesk.orders import services as order_services
+from salesdesk.orders.choices import Status
 from salesdesk.orders.models import SalesOrder
 
-from .plans import confirm_order_with_plan
+from .plans import confirm_order_with_plan, generate_plan
 
 
 def run_order_action(
@@ -21,3 +25,46 @@ def run_order_action(
     if action == "confirm":
         return confirm_order_with_plan(order=order, by=by)
     return order_services.run_action(order=order, action=action, by=by, data=data)
+
+
+def place_order(
+    *,
+    by: Any,
+    submit: bool = False,
+    customer_confirmation: str = "",
+    confirm: bool = False,
+    **fields: Any,
+) -> SalesOrder:
+    """Create an order and take it as far as asked and the status table allows.
+
+    ``submit`` submits the new draft; ``customer_confirmation`` (how the customer confirmed, e.g.
+    "电话确认") records the customer's confirmation once the order may ask the customer (no approval
+    pending); ``confirm`` (implies ``submit``) confirms it — reserving stock and planning — when nothing
+    waits any more. A step the table does not allow yet is not taken: an order a rule sends to approval
+    stays "awaiting approval", one whose customer has not confirmed stays "awaiting the customer", as if
+    the steps had been taken one by one: each step has the separate action's checks, timeline events and
+    audit entry (``orders.services.advance_new_order``), and confirming plans the order.
+
+    Two transactions: the draft is created first (so the day's number sequence is locked only as long as
+    a plain creation takes), then the steps run together. When a step refuses (stock short, no
+    permission …) none of the steps is kept, the draft stays, and the returned draft carries the error
+    as ``stopped``. Bad input in the order itself or in the note keeps nothing.
+    A replayed ``idempotency_key`` returns the first order as it is now, without repeating the steps.
+    """
+    note = (
+        order_services.clean_reason(customer_confirmation, "customer_confirmation")
+        if (customer_confirmation)
+        else ""
+    )
+    order = order_services.create_order(by=by, **fields)
+    if getattr(order, "replayed", False) or not (submit or confirm or note):
+        return order
+    try:
+        with transaction.atomic():
+            order = order_services.advance_new_order(order=order, by=by, note=note, confirm=confirm)
+            if order.status == Status.CONFIRMED:
+                generate_plan(order=order, by=by)
+    except DomainError as exc:
+        order = SalesOrder.objects.get(pk=order.pk)
+        order.stopped = exc  # type: ignore[attr-defined]
+    return order

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Prefetch, Sum
 from django.utils.translation import gettext as _
 
 from salesdesk.accounts.models import Department
@@ -197,11 +197,13 @@ def schedule(
 
 
 def default_template(order_type: str) -> PlanTemplate:
-    """The active default template of an order type, with its steps prefetched."""
+    """The active default template of an order type, with its steps (in ``seq`` order, with their
+    departments and default owners) prefetched: ``template.steps.all()`` reads nothing more."""
+    steps = PlanTemplateStep.objects.select_related("department", "default_owner").order_by("seq")
     template = (
         PlanTemplate.objects.filter(order_type=order_type, is_active=True)
         .order_by("-is_default", "code")
-        .prefetch_related("steps__department")
+        .prefetch_related(Prefetch("steps", queryset=steps))
         .first()
     )
     if template is None:

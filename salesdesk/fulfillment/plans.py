@@ -37,18 +37,22 @@ class StepActionRefused(Conflict):
     code = "step_action_refused"
 
 
-def _owner_for(step: PlanTemplateStep, order: SalesOrder, members: dict[int, User]) -> User | None:
+def _owner_id_for(step: PlanTemplateStep, order: SalesOrder, members: dict[int, int]) -> int | None:
+    """Who owns a new step: the template's default owner when active, the salesperson for the sales
+    department's steps, else the department's first active member, else the salesperson."""
     if step.default_owner_id and step.default_owner and step.default_owner.is_active:
-        return step.default_owner
+        return step.default_owner_id
     if step.department.code == "SALES":
-        return order.owner
-    return members.get(step.department_id) or order.owner
+        return order.owner_id
+    return members.get(step.department_id) or order.owner_id
 
 
-def _first_members(department_ids: set[int]) -> dict[int, User]:
-    members: dict[int, User] = {}
-    for user in User.objects.filter(department_id__in=department_ids, is_active=True).order_by("id"):
-        members.setdefault(user.department_id, user)  # type: ignore[arg-type]
+def _first_members(department_ids: set[int]) -> dict[int, int]:
+    """The first active member (lowest id) of each department: department id → user id."""
+    members: dict[int, int] = {}
+    rows = User.objects.filter(department_id__in=department_ids, is_active=True).order_by("id")
+    for user_id, department_id in rows.values_list("id", "department_id"):
+        members.setdefault(department_id, user_id)
     return members
 
 
@@ -82,7 +86,7 @@ def generate_plan(*, order: SalesOrder, by: Any) -> OrderPlan:
     if OrderPlan.objects.filter(order=order).exists():
         raise Conflict(_("This order already has a plan."), code="plan_exists")
     template = default_template(order.order_type)
-    steps = list(template.steps.select_related("department", "default_owner").order_by("seq"))
+    steps = list(template.steps.all())
     cal = WorkCalendar()
     start = business_date(order.confirmed_at) if order.confirmed_at else business_date()
     # the same rows as _order_lines, read as values (no deferred order_id loaded per line)
@@ -110,7 +114,7 @@ def generate_plan(*, order: SalesOrder, by: Any) -> OrderPlan:
                 code=tstep.code,
                 name=tstep.name,
                 department=tstep.department,
-                owner=_owner_for(tstep, order, members),
+                owner_id=_owner_id_for(tstep, order, members),
                 status=StepStatus.SKIPPED if placement.skipped else StepStatus.PENDING,
                 planned_start=placement.start,
                 planned_due=placement.due,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from salesdesk.catalog.models import Product
@@ -87,7 +87,9 @@ def _decimal(raw: Any, path: str, errors: dict[str, list[str]]) -> Decimal | Non
 
 
 def _lookup_products(refs: list[Any]) -> dict[str, Product]:
-    """Map every reference (a Product, its id or its SKU) to the product, with at most two queries."""
+    """Map every reference (a Product, its id or its SKU) to the product, with at most one query.
+
+    A reference of digits may be an id or a SKU: both are looked up; the SKU wins (``_product_for``)."""
     found: dict[str, Product] = {}
     ids: set[str] = set()
     skus: set[str] = set()
@@ -99,11 +101,14 @@ def _lookup_products(refs: list[Any]) -> dict[str, Product]:
             (ids if text.isdecimal() else skus).add(text)
             skus.add(text)
     if skus:
-        for p in Product.objects.filter(sku__in=skus):
-            found.setdefault("sku:" + p.sku, p)
-    if ids:
-        for p in Product.objects.filter(pk__in=[int(i) for i in ids]):
-            found.setdefault(str(p.pk), p)
+        wanted = Q(sku__in=skus)
+        if ids:
+            wanted |= Q(pk__in=[int(i) for i in ids])
+        for p in Product.objects.filter(wanted):
+            if p.sku in skus:
+                found.setdefault("sku:" + p.sku, p)
+            if str(p.pk) in ids:
+                found.setdefault(str(p.pk), p)
     return found
 
 

@@ -140,6 +140,23 @@ def get_order(*, user: Any, pk: Any, with_events: bool = True) -> SalesOrder:
     return order
 
 
+def attach_lines(order: SalesOrder) -> SalesOrder:
+    """Put the order's lines (with their warehouses) on ``order`` in one query and return it.
+
+    For answers built from an order already in hand — the row a service has just locked and saved —
+    instead of reading the whole order again with ``get_order``. Scope is the caller's business: the
+    order was found through ``get_order_header``/``get_order`` or created by the caller.
+    """
+    lines = list(
+        SalesOrderLine.objects.filter(order_id=order.pk).select_related("warehouse").order_by("line_no")
+    )
+    for line in lines:
+        line.order = order
+    cache = getattr(order, "_prefetched_objects_cache", None) or {}
+    order._prefetched_objects_cache = {**cache, "lines": lines}  # type: ignore[attr-defined]
+    return order
+
+
 def get_order_header(*, user: Any, pk: Any) -> SalesOrder:
     """Just the order row (no lines, no timeline), for actions that lock and re-read it; 404 outside scope."""
     try:

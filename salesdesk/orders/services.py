@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -52,7 +53,7 @@ from .errors import (
 )
 from .models import OrderEvent, SalesOrder, SalesOrderLine, SavedFilter
 from .quoting import OrderQuote, QuotedLine, compute_quote, parse_lines, stock_by_product
-from .transitions import ACTIONS, ensure_transition
+from .transitions import ACTIONS, ensure_transition, is_allowed
 
 log = logging.getLogger("salesdesk.orders")
 
@@ -108,13 +109,15 @@ def _resolve_customer(by: Any, customer: Any) -> Customer:
 
 def _resolve_address(customer: Customer, address: Any) -> Address | None:
     if address in (None, ""):
-        return customer.addresses.order_by("-is_default", "id").select_related("region").first()
+        return (
+            customer.addresses.order_by("-is_default", "id").select_related("region__parent__parent").first()
+        )
     pk = address.pk if isinstance(address, Address) else address
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise InvalidInput.single("address", _("Choose one of the customer's addresses.")) from None
-    found = Address.objects.filter(customer=customer, pk=pk).select_related("region").first()
+    found = Address.objects.filter(customer=customer, pk=pk).select_related("region__parent__parent").first()
     if found is None:
         raise InvalidInput.single("address", _("Choose one of the customer's addresses."))
     return found
@@ -309,11 +312,20 @@ def _duplicates(customer: Customer, customer_po: str, quote: OrderQuote, exclude
     if customer_po:
         numbers += list(live.filter(customer_po=customer_po).values_list("number", flat=True)[:5])
     mine = Counter((q.product.pk, q.qty.normalize()) for q in quote.lines)
-    recent = live.filter(created_at__gte=timezone.now() - DUPLICATE_WINDOW).prefetch_related("lines")
-    for other in recent[:20]:
-        theirs = Counter((line.product_id, line.qty.normalize()) for line in other.lines.all())
-        if theirs == mine and other.number not in numbers:
-            numbers.append(other.number)
+    # the 20 latest orders of the window, then their lines — two narrow reads, no model instances
+    recent = dict(
+        live.filter(created_at__gte=timezone.now() - DUPLICATE_WINDOW)
+        .order_by("-id")
+        .values_list("id", "number")[:20]
+    )
+    theirs: dict[int, Counter[tuple[int, Decimal]]] = {pk: Counter() for pk in recent}
+    if recent:
+        rows = SalesOrderLine.objects.filter(order_id__in=list(recent)).order_by()
+        for order_id, product_id, qty in rows.values_list("order_id", "product_id", "qty"):
+            theirs[order_id][(product_id, qty.normalize())] += 1
+    for pk, number in recent.items():
+        if theirs[pk] == mine and number not in numbers:
+            numbers.append(number)
     return numbers
 
 
@@ -370,7 +382,8 @@ def create_order(
     acknowledge_duplicate: bool = False,
     copied_from: SalesOrder | None = None,
 ) -> SalesOrder:
-    """Create a draft order; the same idempotency key from the same user returns the first order."""
+    """Create a draft order; the same idempotency key from the same user returns the first order
+    (then marked ``replayed = True``, so a caller does not repeat what followed the first creation)."""
     if not by.has_perm("orders.add_salesorder"):
         raise Forbidden()
     key = (str(idempotency_key).strip() or None) if idempotency_key is not None else None
@@ -379,6 +392,7 @@ def create_order(
             raise InvalidInput.single("idempotency_key", _("At most %(n)d characters.") % {"n": 100})
         existing = SalesOrder.objects.filter(created_by=by, idempotency_key=key).first()
         if existing is not None:
+            existing.replayed = True  # type: ignore[attr-defined]
             return existing
     try:
         with transaction.atomic():
@@ -404,6 +418,7 @@ def create_order(
         if key is not None:
             existing = SalesOrder.objects.filter(created_by=by, idempotency_key=key).first()
             if existing is not None:
+                existing.replayed = True  # type: ignore[attr-defined]
                 return existing
         raise
 
@@ -477,7 +492,6 @@ def _create(
         else behaviour.number_prefix
     )
     order = SalesOrder(
-        number=next_number(prefix, on=today),
         order_type=kind,
         status=Status.DRAFT,
         confirmation_status=(
@@ -499,6 +513,8 @@ def _create(
     _snapshot(order, cust, addr)
     new_lines = _apply_quote(order, quote)
     order.approval_reasons = approval_reasons(customer=cust, order_type=kind, quote=quote)
+    # the number last: its counter row stays locked until commit, and concurrent creations wait on it
+    order.number = next_number(prefix, on=today)
     order.save()
     SalesOrderLine.objects.bulk_create(new_lines)
     data: dict[str, Any] = {"total_amount": str(order.total_amount), "lines": len(new_lines)}
@@ -658,16 +674,49 @@ def _finish(
     ip: str | None = None,
     actor_name: str = "",
 ) -> SalesOrder:
-    order.version += 1
+    return _finish_steps(order, [_Step(fields, events, audit)], by=by, ip=ip, actor_name=actor_name)
+
+
+@dataclass
+class _Step:
+    """What one action changed on a locked order: fields to save, timeline events, the audit action."""
+
+    fields: list[str]
+    events: list[tuple[str, dict[str, Any]]]
+    audit: str
+
+
+def _finish_steps(
+    order: SalesOrder, steps: list[_Step], *, by: Any, ip: str | None = None, actor_name: str = ""
+) -> SalesOrder:
+    """Save the actions taken on a locked order: one UPDATE, the version up by one per action, their
+    events in one INSERT, one audit entry per action."""
+    order.version += len(steps)
+    fields = dict.fromkeys(f for step in steps for f in step.fields)
     order.save(update_fields=[*fields, "version", "updated_at"])
-    for type_, data in events:
-        _event(order, type_, by=by, data=data, ip=ip, actor_name=actor_name)
-    record_audit(action=audit, by=by, obj=order, data=events[0][1] if events else {}, ip=ip)
-    _after_commit(order, audit)
+    user = by if getattr(by, "pk", None) else None
+    OrderEvent.objects.bulk_create(
+        OrderEvent(
+            order=order,
+            type=type_,
+            actor=user,
+            actor_name=actor_name or (user.display_name if user else ""),
+            ip=ip if ip is not None else current_ip.get(),
+            data=data or {},
+        )
+        for step in steps
+        for type_, data in step.events
+    )
+    for step in steps:
+        record_audit(
+            action=step.audit, by=by, obj=order, data=step.events[0][1] if step.events else {}, ip=ip
+        )
+        _after_commit(order, step.audit)
     return order
 
 
-def _reason(value: Any, field: str = "reason") -> str:
+def clean_reason(value: Any, field: str = "reason") -> str:
+    """A required reason or note of at most 200 characters, stripped; InvalidInput on ``field`` otherwise."""
     text = str(value or "").strip()
     if not text:
         raise InvalidInput.single(field, _("Please give a reason."))
@@ -696,35 +745,42 @@ def submit_order(*, order: SalesOrder, by: Any) -> SalesOrder:
     now, all or nothing: StockShort leaves the order a draft with nothing reserved.
     """
     locked = _begin(order, "submit", by)
-    lines = list(locked.lines.select_related("product", "warehouse"))
+    return _finish_steps(locked, [_submit_step(locked, by)], by=by)
+
+
+def _submit_step(locked: SalesOrder, by: Any, *, reasons: list[dict[str, Any]] | None = None) -> _Step:
+    """Submit the locked draft. ``reasons`` given: the approval reasons were computed from the same
+    lines, prices and customer within the caller's request (``advance_new_order``); else re-priced now."""
+    lines = list(locked.lines.select_related("product", "warehouse").order_by("line_no"))
     if not lines:
         raise InvalidInput.single("lines", _("Add at least one line."))
-    customer = Customer.objects.get(pk=locked.customer_id)
-    quote = compute_quote(
-        customer=customer,
-        lines=[
-            {
-                "product": line.product,
-                "qty": line.qty,
-                "unit_price": line.unit_price,
-                "discount_rate": line.discount_rate,
-                "warehouse": line.warehouse,
-                "remark": line.remark,
-            }
-            for line in lines
-        ],
-        price_mode=locked.price_mode,
-        order_discount_amount=locked.order_discount_amount,
-        round_off=_guess_round_off(locked) if locked.round_off_amount else "none",
-        order_type=locked.order_type,
-        with_stock=False,
-    )
-    reasons = approval_reasons(
-        customer=customer, order_type=locked.order_type, quote=quote, exclude_order=locked
-    )
+    if reasons is None:
+        customer = Customer.objects.get(pk=locked.customer_id)
+        quote = compute_quote(
+            customer=customer,
+            lines=[
+                {
+                    "product": line.product,
+                    "qty": line.qty,
+                    "unit_price": line.unit_price,
+                    "discount_rate": line.discount_rate,
+                    "warehouse": line.warehouse,
+                    "remark": line.remark,
+                }
+                for line in lines
+            ],
+            price_mode=locked.price_mode,
+            order_discount_amount=locked.order_discount_amount,
+            round_off=_guess_round_off(locked) if locked.round_off_amount else "none",
+            order_type=locked.order_type,
+            with_stock=False,
+        )
+        reasons = approval_reasons(
+            customer=customer, order_type=locked.order_type, quote=quote, exclude_order=locked
+        )
     when = reserve_on()
     reserved = (
-        _reserve_all(locked, by, action="submit")
+        _reserve_all(locked, by, action="submit", lines=lines)
         if when == "submit" or (when == "approve" and not reasons)
         else []
     )
@@ -739,20 +795,39 @@ def submit_order(*, order: SalesOrder, by: Any) -> SalesOrder:
         events.append((EventType.APPROVAL_REQUESTED, {"reasons": reasons}))
     if reserved:
         events.append((EventType.STOCK_RESERVED, {"lines": reserved}))
-    return _finish(
-        locked,
-        [
-            "status",
-            "submitted_at",
-            "approval_reasons",
-            "approval_status",
-            "approved_at",
-            "approved_by",
-        ],
+    locked._lines = lines  # type: ignore[attr-defined]  # read once for the steps that follow
+    return _Step(
+        ["status", "submitted_at", "approval_reasons", "approval_status", "approved_at", "approved_by"],
         events,
-        by=by,
-        audit="order.submit",
+        "order.submit",
     )
+
+
+@transaction.atomic
+def advance_new_order(*, order: SalesOrder, by: Any, note: str = "", confirm: bool = False) -> SalesOrder:
+    """Submit an order just created by ``create_order`` in this request, record the customer's
+    confirmation (``note``) and confirm it (``confirm``) — each only when the status table allows it
+    then — under one lock, saved once (the version still goes up by one per action, each action has its
+    events and audit entry). The approval reasons computed at creation are used, not recomputed.
+
+    Confirming here reserves stock; the plan is the caller's (``fulfillment.actions.place_order``).
+    """
+    locked = _begin(order, "submit", by)
+    steps = [_submit_step(locked, by, reasons=order.approval_reasons)]
+    if note and _may(locked, "record_customer_confirmation", by):
+        steps.append(_record_confirmation_step(locked, note))
+    if confirm and _may(locked, "confirm", by):
+        steps.append(_confirm_step(locked, by, lines=getattr(locked, "_lines", None)))
+    return _finish_steps(locked, steps, by=by)
+
+
+def _may(locked: SalesOrder, action_name: str, by: Any) -> bool:
+    """The table allows the action now; a user without its permission is refused (Forbidden)."""
+    if not is_allowed(locked, action_name):
+        return False
+    if by is not None and not by.has_perm(ACTIONS[action_name].permission):
+        raise Forbidden()
+    return True
 
 
 @transaction.atomic
@@ -797,7 +872,7 @@ def approve_order(*, order: SalesOrder, by: Any, comment: str = "") -> SalesOrde
 @transaction.atomic
 def reject_order(*, order: SalesOrder, by: Any, reason: str) -> SalesOrder:
     """Reject an order awaiting approval: back to draft with the reason."""
-    text = _reason(reason)
+    text = clean_reason(reason)
     locked = _begin(order, "reject", by)
     released = _release_all(locked, by)
     locked.status = Status.DRAFT
@@ -833,16 +908,18 @@ def send_confirmation(*, order: SalesOrder, by: Any) -> str:
 @transaction.atomic
 def record_customer_confirmation(*, order: SalesOrder, by: Any, note: str) -> SalesOrder:
     """Record that the customer confirmed by other means (phone, stamped PDF); ``note`` says how."""
-    text = _reason(note, "note")
+    text = clean_reason(note, "note")
     locked = _begin(order, "record_customer_confirmation", by)
+    return _finish_steps(locked, [_record_confirmation_step(locked, text)], by=by)
+
+
+def _record_confirmation_step(locked: SalesOrder, note: str) -> _Step:
     locked.confirmation_status = ConfirmationStatus.CONFIRMED
     locked.customer_confirmed_at = timezone.now()
-    return _finish(
-        locked,
+    return _Step(
         ["confirmation_status", "customer_confirmed_at"],
-        [(EventType.CUSTOMER_CONFIRMED, {"note": text, "recorded": True})],
-        by=by,
-        audit="order.record_customer_confirmation",
+        [(EventType.CUSTOMER_CONFIRMED, {"note": note, "recorded": True})],
+        "order.record_customer_confirmation",
     )
 
 
@@ -936,13 +1013,17 @@ def confirm_order(*, order: SalesOrder, by: Any) -> SalesOrder:
     Lines already reserved at submission or approval (``stock.reserve_on``) are not reserved again.
     """
     locked = _begin(order, "confirm", by)
-    reserved = _reserve_all(locked, by, action="confirm")
+    return _finish_steps(locked, [_confirm_step(locked, by)], by=by)
+
+
+def _confirm_step(locked: SalesOrder, by: Any, *, lines: list[SalesOrderLine] | None = None) -> _Step:
+    reserved = _reserve_all(locked, by, action="confirm", lines=lines)
     locked.status = Status.CONFIRMED
     locked.confirmed_at = timezone.now()
     events: list[tuple[str, dict[str, Any]]] = [(EventType.CONFIRMED, {})]
     if reserved:
         events.append((EventType.STOCK_RESERVED, {"lines": reserved}))
-    return _finish(locked, ["status", "confirmed_at"], events, by=by, audit="order.confirm")
+    return _Step(["status", "confirmed_at"], events, "order.confirm")
 
 
 def reserve_on() -> str:
@@ -951,7 +1032,9 @@ def reserve_on() -> str:
     return value if value in {"submit", "approve", "confirm"} else "confirm"
 
 
-def _reserve_all(order: SalesOrder, by: Any, *, action: str) -> list[dict[str, Any]]:
+def _reserve_all(
+    order: SalesOrder, by: Any, *, action: str, lines: list[SalesOrderLine] | None = None
+) -> list[dict[str, Any]]:
     """Reserve what each line still lacks (qty - reserved_qty), all or nothing; [] for non-stock types.
 
     A line reserves in its own warehouse, else in the active warehouse with the most available stock
@@ -960,7 +1043,8 @@ def _reserve_all(order: SalesOrder, by: Any, *, action: str) -> list[dict[str, A
     """
     if not BEHAVIOUR[order.order_type].reserves_stock:
         return []
-    lines = list(order.lines.select_related("product", "warehouse").order_by("line_no"))
+    if lines is None:  # else: read in this transaction under the order's lock, in line order
+        lines = list(order.lines.select_related("product", "warehouse").order_by("line_no"))
     if all(line.qty - line.reserved_qty <= 0 for line in lines):
         return []
     stock = stock_by_product([line.product_id for line in lines if line.warehouse_id is None])
@@ -1048,7 +1132,7 @@ def _release_all(order: SalesOrder, by: Any) -> list[dict[str, Any]]:
 @transaction.atomic
 def hold_order(*, order: SalesOrder, by: Any, reason: str) -> SalesOrder:
     """Put a confirmed order on hold (reservations stay)."""
-    text = _reason(reason)
+    text = clean_reason(reason)
     locked = _begin(order, "hold", by)
     locked.status = Status.ON_HOLD
     locked.hold_reason = text
@@ -1069,7 +1153,7 @@ def resume_order(*, order: SalesOrder, by: Any) -> SalesOrder:
 @transaction.atomic
 def cancel_order(*, order: SalesOrder, by: Any, reason: str) -> SalesOrder:
     """Cancel the order (nothing shipped): release its reservations, keep the record and its number."""
-    text = _reason(reason)
+    text = clean_reason(reason)
     locked = _begin(order, "cancel", by)
     released = _release_all(locked, by)
     locked.status = Status.CANCELLED
@@ -1091,7 +1175,7 @@ def cancel_order(*, order: SalesOrder, by: Any, reason: str) -> SalesOrder:
 @transaction.atomic
 def close_order(*, order: SalesOrder, by: Any, reason: str) -> SalesOrder:
     """Close the order short: what is not shipped will not be; its remaining reservations are released."""
-    text = _reason(reason)
+    text = clean_reason(reason)
     locked = _begin(order, "close", by)
     released = _release_all(locked, by)
     locked.lines.update(is_closed=True)

@@ -202,6 +202,15 @@ def ensure_transition(order: Any, action_name: str) -> Action:
     return action
 
 
+def is_allowed(order: Any, action_name: str) -> bool:
+    """Whether the table and the action's guard allow it on this order now (no permission check)."""
+    try:
+        ensure_transition(order, action_name)
+    except TransitionNotAllowed:
+        return False
+    return True
+
+
 def allowed_actions(order: Any, user: Any = None) -> list[str]:
     """Names of the actions the table allows now (and, given a user, that the user may take)."""
     names = []

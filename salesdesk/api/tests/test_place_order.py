@@ -1,0 +1,170 @@
+"""``POST /api/orders`` with ``submit`` / ``customer_confirmation`` / ``confirm``: one request, as far
+as the status table allows; a refused step keeps the draft and says why, bad input keeps nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from salesdesk.core.models import AuditLog
+from salesdesk.fulfillment.models import OrderPlan
+from salesdesk.inventory.models import StockLevel
+from salesdesk.orders import services
+from salesdesk.orders.models import OrderEvent, SalesOrder
+from salesdesk.orders.tests.factories import line, make_customer, make_product, make_warehouse, stock
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def known(salesperson: Any, manager: Any, admin_user: Any) -> dict[str, Any]:
+    """A customer and a product that already have a confirmed order: no approval rule fires."""
+    customer = make_customer(salesperson)
+    product = make_product(sku="STP-1", list_price=Decimal("10.00"), floor_price=Decimal("8.00"))
+    stock(product, make_warehouse(code="SZ"), 10, admin_user)
+    first = services.create_order(by=salesperson, customer=customer, lines=[line(product, 1)])
+    first = services.submit_order(order=first, by=salesperson)
+    first = services.approve_order(order=first, by=manager)  # new customer, new product
+    first = services.record_customer_confirmation(order=first, by=salesperson, note="电话确认")
+    services.confirm_order(order=first, by=salesperson)
+    return {"customer": customer, "product": product}
+
+
+def _body(known: dict[str, Any], qty: int = 3, **extra: Any) -> dict[str, Any]:
+    return {
+        "customer": known["customer"].pk,
+        "lines": [{"product": known["product"].pk, "qty": str(qty)}],
+        "customer_po": f"PO-{qty}-{len(extra)}",
+        **extra,
+    }
+
+
+def _reserved(known: dict[str, Any]) -> Decimal:
+    return StockLevel.objects.get(product=known["product"]).reserved_qty
+
+
+def test_confirm_in_one_request_runs_every_step(
+    api_client_for: Any, salesperson: Any, known: dict[str, Any]
+) -> None:
+    audits_before = AuditLog.objects.count()
+    response = api_client_for(salesperson).post(
+        "/api/orders", _body(known, confirm=True, customer_confirmation="电话确认")
+    )
+    assert response.status_code == 201, response.content
+    out = response.json()
+    assert (out["status"], out["approval_status"], out["confirmation_status"]) == (
+        "confirmed",
+        "not_required",
+        "confirmed",
+    )
+    assert [(x["qty"], x["reserved_qty"], x["warehouse"]) for x in out["lines"]] == [("3", "3", "SZ")]
+    order = SalesOrder.objects.get(pk=out["id"])
+    assert order.version == 4  # created 1, then submit, customer confirmation, confirm: one each
+    assert out["version"] == 4
+    assert _reserved(known) == Decimal(1 + 3)
+    assert OrderPlan.objects.filter(order=order).exists()
+    events = list(OrderEvent.objects.filter(order=order).order_by("id").values_list("type", flat=True))
+    assert events == [
+        "created",
+        "submitted",
+        "customer_confirmed",
+        "confirmed",
+        "stock_reserved",
+        "plan_generated",
+    ]
+    note = OrderEvent.objects.get(order=order, type="customer_confirmed").data
+    assert note == {"note": "电话确认", "recorded": True}
+    actions = set(AuditLog.objects.order_by("id")[audits_before:].values_list("action", flat=True))
+    assert {
+        "order.create",
+        "order.submit",
+        "order.record_customer_confirmation",
+        "order.confirm",
+        "plan.generate",
+    } <= actions
+
+
+def test_submit_only(api_client_for: Any, salesperson: Any, known: dict[str, Any]) -> None:
+    out = api_client_for(salesperson).post("/api/orders", _body(known, submit=True)).json()
+    assert (out["status"], out["confirmation_status"]) == ("submitted", "not_sent")
+    assert "record_customer_confirmation" in out["allowed_actions"]
+    assert _reserved(known) == Decimal(1)
+
+
+def test_confirm_without_the_customer_stops_awaiting_the_customer(
+    api_client_for: Any, salesperson: Any, known: dict[str, Any]
+) -> None:
+    out = api_client_for(salesperson).post("/api/orders", _body(known, confirm=True)).json()
+    assert (out["status"], out["headline_status"]) == ("submitted", "pending_customer")
+    assert _reserved(known) == Decimal(1)
+    assert not OrderPlan.objects.filter(order_id=out["id"]).exists()
+
+
+def test_a_rule_that_asks_for_approval_stops_the_order_there(
+    api_client_for: Any, salesperson: Any, known: dict[str, Any]
+) -> None:
+    body = _body(known, confirm=True, customer_confirmation="电话确认")
+    body["lines"][0]["unit_price"] = "7.00"  # below the floor price 8.00
+    out = api_client_for(salesperson).post("/api/orders", body).json()
+    assert (out["status"], out["approval_status"], out["confirmation_status"]) == (
+        "submitted",
+        "pending",
+        "not_sent",  # the customer is asked only once the order is approved
+    )
+    assert [r["code"] for r in out["approval_reasons"]] == ["price_floor"]
+    assert _reserved(known) == Decimal(1)
+    types = set(OrderEvent.objects.filter(order_id=out["id"]).values_list("type", flat=True))
+    assert types == {"created", "submitted", "approval_requested"}
+
+
+def test_a_refused_step_keeps_the_draft_and_says_why(
+    api_client_for: Any, salesperson: Any, known: dict[str, Any]
+) -> None:
+    response = api_client_for(salesperson).post(
+        "/api/orders", _body(known, qty=50, confirm=True, customer_confirmation="电话确认")
+    )
+    assert response.status_code == 201
+    out = response.json()
+    assert (out["status"], out["confirmation_status"], out["version"]) == ("draft", "not_sent", 1)
+    assert out["stopped"]["code"] == "stock_short"
+    assert list(out["stopped"]["fields"]) == ["lines.0.qty"]
+    assert "STP-1" in out["stopped"]["message"]
+    # none of the steps is kept: no submission, no customer confirmation, nothing reserved, no plan
+    types = list(OrderEvent.objects.filter(order_id=out["id"]).values_list("type", flat=True))
+    assert types == ["created"]
+    assert _reserved(known) == Decimal(1)
+    assert not OrderPlan.objects.exists()  # (the fixture confirmed its order through the orders service)
+
+
+def test_a_plain_create_has_no_stopped(api_client_for: Any, salesperson: Any, known: dict[str, Any]) -> None:
+    out = api_client_for(salesperson).post("/api/orders", _body(known)).json()
+    assert (out["status"], out["stopped"]) == ("draft", None)
+
+
+def test_an_overlong_note_is_a_field_error_and_keeps_nothing(
+    api_client_for: Any, salesperson: Any, known: dict[str, Any]
+) -> None:
+    orders = SalesOrder.objects.count()
+    response = api_client_for(salesperson).post(
+        "/api/orders", _body(known, confirm=True, customer_confirmation="很" * 201)
+    )
+    assert response.status_code == 422
+    assert list(response.json()["fields"]) == ["customer_confirmation"]
+    assert SalesOrder.objects.count() == orders
+
+
+def test_the_same_idempotency_key_does_not_repeat_the_steps(
+    api_client_for: Any, salesperson: Any, known: dict[str, Any]
+) -> None:
+    client = api_client_for(salesperson)
+    body = _body(known, confirm=True, customer_confirmation="电话确认")
+    first = client.post("/api/orders", body, **{"Idempotency-Key": "k-1"})
+    again = client.post("/api/orders", body, **{"Idempotency-Key": "k-1"})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["id"] == again.json()["id"]
+    assert again.json()["status"] == "confirmed"
+    assert again.json()["version"] == first.json()["version"]
+    assert _reserved(known) == Decimal(1 + 3)
+    assert OrderEvent.objects.filter(order_id=first.json()["id"], type="confirmed").count() == 1
