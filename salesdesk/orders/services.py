@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -390,8 +391,9 @@ def create_order(
     if key is not None:
         if len(key) > 100:
             raise InvalidInput.single("idempotency_key", _("At most %(n)d characters.") % {"n": 100})
-        existing = SalesOrder.objects.filter(created_by=by, idempotency_key=key).first()
-        if existing is not None:
+        # the common case is a new key: ask for the id only, read the order when there is one
+        if SalesOrder.objects.filter(created_by=by, idempotency_key=key).exists():
+            existing = SalesOrder.objects.get(created_by=by, idempotency_key=key)
             existing.replayed = True  # type: ignore[attr-defined]
             return existing
     try:
@@ -1050,7 +1052,6 @@ def _reserve_all(
     stock = stock_by_product([line.product_id for line in lines if line.warehouse_id is None])
     shortages: list[dict[str, Any]] = []
     reserved: list[dict[str, Any]] = []
-    changed: list[SalesOrderLine] = []
     todo: list[tuple[int, SalesOrderLine, Decimal, Warehouse]] = []
     for index, line in enumerate(lines):
         need = line.qty - line.reserved_qty
@@ -1079,12 +1080,16 @@ def _reserve_all(
                 shortages.append(_shortage(index, line, need, short.available))
     if shortages:
         raise StockShort(sorted(shortages, key=lambda s: s["index"]), action=action)
+    by_warehouse: dict[int, list[int]] = defaultdict(list)
     for _index, line, need, warehouse in todo:
         line.warehouse = warehouse
         line.reserved_qty = line.qty
-        changed.append(line)
+        by_warehouse[warehouse.pk].append(line.pk)
         reserved.append({"line_no": line.line_no, "warehouse": warehouse.code, "qty": _qty(need)})
-    SalesOrderLine.objects.bulk_update(changed, ["warehouse", "reserved_qty"])
+    for warehouse_id, line_ids in by_warehouse.items():  # one UPDATE per warehouse, usually one
+        SalesOrderLine.objects.filter(pk__in=line_ids).update(
+            warehouse_id=warehouse_id, reserved_qty=F("qty")
+        )
     return sorted(reserved, key=lambda r: r["line_no"])
 
 
