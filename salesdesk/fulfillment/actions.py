@@ -43,7 +43,7 @@ def place_order(
     waits any more. A step the table does not allow yet is not taken: an order a rule sends to approval
     stays "awaiting approval", one whose customer has not confirmed stays "awaiting the customer", as if
     the steps had been taken one by one: each step has the separate action's checks, timeline events and
-    audit entry (``orders.services.advance_new_order``), and confirming plans the order.
+    audit entry (``orders.services.advance_draft``), and confirming plans the order.
 
     Two transactions: the draft is created first (so the day's number sequence is locked only as long as
     a plain creation takes), then the steps run together. When a step refuses (stock short, no
@@ -51,17 +51,29 @@ def place_order(
     as ``stopped``. Bad input in the order itself or in the note keeps nothing.
     A replayed ``idempotency_key`` returns the first order as it is now, without repeating the steps.
     """
-    note = (
-        order_services.clean_reason(customer_confirmation, "customer_confirmation")
-        if (customer_confirmation)
-        else ""
-    )
+    note = clean_note(customer_confirmation)
     order = order_services.create_order(by=by, **fields)
-    if getattr(order, "replayed", False) or not (submit or confirm or note):
+    if getattr(order, "replayed", False):
+        return order
+    return advance_draft(order=order, by=by, submit=submit, note=note, confirm=confirm)
+
+
+def clean_note(value: Any) -> str:
+    """How the customer confirmed: optional, at most 200 characters (field "customer_confirmation")."""
+    return order_services.clean_reason(value, "customer_confirmation") if value else ""
+
+
+def advance_draft(
+    *, order: SalesOrder, by: Any, submit: bool = False, note: str = "", confirm: bool = False
+) -> SalesOrder:
+    """Take a draft created or edited in this request on, as ``place_order`` describes: submit, record
+    the customer's confirmation (``note``, already cleaned), confirm and plan — in one transaction; a
+    refused step keeps the draft as it was and sets ``stopped`` on the returned order."""
+    if not (submit or confirm or note):
         return order
     try:
         with transaction.atomic():
-            order = order_services.advance_new_order(order=order, by=by, note=note, confirm=confirm)
+            order = order_services.advance_draft(order=order, by=by, note=note, confirm=confirm)
             if order.status == Status.CONFIRMED:
                 generate_plan(order=order, by=by)
     except DomainError as exc:

@@ -418,10 +418,10 @@ def create_order(
     except IntegrityError:
         # A concurrent request with the same key won the unique constraint: answer with its order.
         if key is not None:
-            existing = SalesOrder.objects.filter(created_by=by, idempotency_key=key).first()
-            if existing is not None:
-                existing.replayed = True  # type: ignore[attr-defined]
-                return existing
+            winner = SalesOrder.objects.filter(created_by=by, idempotency_key=key).first()
+            if winner is not None:
+                winner.replayed = True  # type: ignore[attr-defined]
+                return winner
         raise
 
 
@@ -752,7 +752,7 @@ def submit_order(*, order: SalesOrder, by: Any) -> SalesOrder:
 
 def _submit_step(locked: SalesOrder, by: Any, *, reasons: list[dict[str, Any]] | None = None) -> _Step:
     """Submit the locked draft. ``reasons`` given: the approval reasons were computed from the same
-    lines, prices and customer within the caller's request (``advance_new_order``); else re-priced now."""
+    lines, prices and customer within the caller's request (``advance_draft``); else re-priced now."""
     lines = list(locked.lines.select_related("product", "warehouse").order_by("line_no"))
     if not lines:
         raise InvalidInput.single("lines", _("Add at least one line."))
@@ -806,11 +806,12 @@ def _submit_step(locked: SalesOrder, by: Any, *, reasons: list[dict[str, Any]] |
 
 
 @transaction.atomic
-def advance_new_order(*, order: SalesOrder, by: Any, note: str = "", confirm: bool = False) -> SalesOrder:
-    """Submit an order just created by ``create_order`` in this request, record the customer's
-    confirmation (``note``) and confirm it (``confirm``) — each only when the status table allows it
-    then — under one lock, saved once (the version still goes up by one per action, each action has its
-    events and audit entry). The approval reasons computed at creation are used, not recomputed.
+def advance_draft(*, order: SalesOrder, by: Any, note: str = "", confirm: bool = False) -> SalesOrder:
+    """Submit a draft just created or edited in this request (``create_order`` / ``update_order``),
+    record the customer's confirmation (``note``) and confirm it (``confirm``) — each only when the
+    status table allows it then — under one lock, saved once (the version still goes up by one per
+    action, each action has its events and audit entry). The approval reasons computed from the same
+    lines a moment ago, stored on ``order``, are used, not recomputed.
 
     Confirming here reserves stock; the plan is the caller's (``fulfillment.actions.place_order``).
     """

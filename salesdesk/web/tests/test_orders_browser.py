@@ -148,6 +148,53 @@ def test_salesperson_enters_a_five_line_order_with_the_keyboard_and_the_customer
     assert level.reserved_qty == Decimal("110")  # 10 on the earlier order + 100 now
 
 
+def test_customer_agreed_on_the_phone_submit_and_confirm_with_the_keyboard(
+    page: Any, user_factory: Any, team: Any, screenshot: Any
+) -> None:
+    world = _world(user_factory, team)
+    browser_login(page, "sales1")
+    page.goto(f"{page.base_url}/orders/new/")
+    page.keyboard.type("华强")
+    page.locator("#customer-options [role=option]").first.wait_for()
+    page.keyboard.press("Enter")
+    page.locator("#sidebar [data-add-product]").first.wait_for()
+    page.keyboard.type("LS-M8X30")
+    page.wait_for_function(
+        "() => { const o = document.querySelector('#lines-0-options [role=option]');"
+        " return o && o.dataset.label.startsWith('LS-M8X30'); }"
+    )
+    page.keyboard.press("Enter")
+    page.keyboard.type("20")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#order-total')?.textContent.trim() === '¥24.00'")
+    page.keyboard.press("Control+Enter")
+    page.locator("[data-testid=submit-and-confirm]").wait_for()
+
+    # from the focused "Submit" button back to the note field, then Enter with nothing said: refused
+    for _ in range(3):
+        page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "id_customer_confirmation"
+    page.keyboard.press("Enter")
+    page.locator("#id_customer_confirmation_error").wait_for()
+    assert "请说明客户是如何确认的" in page.locator("#id_customer_confirmation_error").inner_text()
+    assert page.evaluate("document.activeElement.id") == "id_customer_confirmation"
+    assert not SalesOrder.objects.exclude(idempotency_key="earlier").exists()
+    screenshot(page, "order-review-confirm-needs-note")
+
+    page.keyboard.type("电话确认")
+    screenshot(page, "order-review-confirm-now")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/orders/\d+/$"))
+    page.wait_for_selector("[data-testid=status]")
+    assert _label(Status.CONFIRMED.label) in page.locator("[data-testid=status]").inner_text()
+    assert "已提交并确认" in page.locator(".alert-success").inner_text()
+    screenshot(page, "order-submitted-and-confirmed")
+    order = SalesOrder.objects.exclude(idempotency_key="earlier").get()
+    assert (order.status, order.confirmation_status) == (Status.CONFIRMED, "confirmed")
+    level = StockLevel.objects.get(product=world["products"][0], warehouse=world["wh"])
+    assert level.reserved_qty == Decimal("30")  # 10 on the earlier order + 20 now
+
+
 def test_manager_approves_an_order_priced_below_the_floor(
     page: Any, user_factory: Any, team: Any, screenshot: Any
 ) -> None:

@@ -19,8 +19,9 @@ from salesdesk.core.errors import DomainError, InvalidInput, NotFound
 from salesdesk.core.parameters import get_parameter
 from salesdesk.customers import selectors as customer_selectors
 from salesdesk.customers.models import Customer
+from salesdesk.fulfillment.actions import advance_draft, clean_note
 from salesdesk.orders import selectors, services
-from salesdesk.orders.choices import OrderType, PriceMode, Status
+from salesdesk.orders.choices import BEHAVIOUR, OrderType, PriceMode, Status
 from salesdesk.orders.errors import PossibleDuplicate, StaleOrder
 from salesdesk.orders.models import SalesOrder
 
@@ -141,7 +142,13 @@ def _new_form(request: HttpRequest) -> dict[str, Any]:
     return form
 
 
-def _review(request: HttpRequest, form: dict[str, Any], *, order: SalesOrder | None) -> HttpResponse:
+def _review(
+    request: HttpRequest,
+    form: dict[str, Any],
+    *,
+    order: SalesOrder | None,
+    note_error: str = "",
+) -> HttpResponse:
     """Price everything once more and show what the customer will be asked to confirm."""
     customer = _customer_for(request, form["customer"])
     if customer is None:
@@ -164,7 +171,15 @@ def _review(request: HttpRequest, form: dict[str, Any], *, order: SalesOrder | N
     except InvalidInput as exc:
         ctx = _entry_context(request, form, order=order, errors=map_errors(exc.fields, form))
         return _render_entry(request, ctx, 422)
-    return _render_review(request, form, customer=customer, quote=quote, order=order)
+    return _render_review(
+        request,
+        form,
+        customer=customer,
+        quote=quote,
+        order=order,
+        note_error=note_error,
+        status=422 if note_error else 200,
+    )
 
 
 def _render_review(
@@ -176,6 +191,7 @@ def _render_review(
     order: SalesOrder | None,
     duplicates: list[str] | None = None,
     status: int = 200,
+    note_error: str = "",
 ) -> HttpResponse:
     address = None
     if form["address"]:
@@ -187,8 +203,8 @@ def _render_review(
             ),
             None,
         )
-    hidden = [(k, v) for k, v in request.POST.items() if k not in {"csrfmiddlewaretoken", "step"}]
-    hidden = [(k, v) for k, v in hidden if k not in {"token", "acknowledge_duplicate"}]
+    own = {"csrfmiddlewaretoken", "step", "token", "acknowledge_duplicate", "customer_confirmation"}
+    hidden = [(k, v) for k, v in request.POST.items() if k not in own]
     context = {
         "form": form,
         "customer": customer,
@@ -198,14 +214,47 @@ def _render_review(
         "order_type_label": dict(OrderType.choices).get(form["order_type"], ""),
         "price_mode_label": dict(PriceMode.choices).get(form["price_mode"], ""),
         "duplicates": duplicates or [],
+        "needs_customer_confirmation": _needs_customer(form),
+        "customer_confirmation": request.POST.get("customer_confirmation", ""),
+        "note_error": note_error,
         **quote_context(quote, form),
     }
     return render(request, "orders/review.html", context, status=status)
 
 
+def _needs_customer(form: dict[str, Any]) -> bool:
+    behaviour = BEHAVIOUR.get(form["order_type"] or str(get_parameter("orders.default_type")))
+    return behaviour is None or behaviour.requires_customer_confirmation
+
+
+def _confirm_note(request: HttpRequest, form: dict[str, Any]) -> tuple[str, str]:
+    """(note, error) for "submit and confirm": how the customer confirmed, required when the order type
+    asks for the customer's confirmation."""
+    raw = str(request.POST.get("customer_confirmation") or "").strip()
+    if not raw and _needs_customer(form):
+        return "", _(
+            "Say how the customer confirmed (for example 电话确认), or submit and send the customer the "
+            "confirmation link."
+        )
+    try:
+        return clean_note(raw), ""
+    except InvalidInput as exc:
+        return "", exc.fields["customer_confirmation"][0]
+
+
 def _save(
-    request: HttpRequest, form: dict[str, Any], *, order: SalesOrder | None, submit: bool
+    request: HttpRequest,
+    form: dict[str, Any],
+    *,
+    order: SalesOrder | None,
+    submit: bool,
+    confirm: bool = False,
 ) -> HttpResponse:
+    note = ""
+    if confirm:
+        note, error = _confirm_note(request, form)
+        if error:
+            return _review(request, form, order=order, note_error=error)
     customer = _customer_for(request, form["customer"])
     kwargs = order_kwargs(form, customer)
     by = request_user(request)
@@ -248,7 +297,21 @@ def _save(
     except InvalidInput as exc:
         ctx = _entry_context(request, form, order=order, errors=map_errors(exc.fields, form))
         return _render_entry(request, ctx, 422)
-    if submit and saved.status == Status.DRAFT:
+    if confirm and saved.status == Status.DRAFT and not getattr(saved, "replayed", False):
+        saved = advance_draft(order=saved, by=by, submit=True, note=note, confirm=True)
+        stopped = getattr(saved, "stopped", None)
+        if stopped is not None:
+            messages.error(request, stopped.message)
+        elif saved.status == Status.CONFIRMED:
+            done = _("Order %(number)s submitted and confirmed.") % {"number": saved.number}
+            messages.success(request, done)
+        else:
+            messages.warning(
+                request,
+                _("Order %(number)s submitted, not yet confirmed: %(status)s.")
+                % {"number": saved.number, "status": selectors.headline_status(saved)[1]},
+            )
+    elif submit and saved.status == Status.DRAFT:
         try:
             services.submit_order(order=saved, by=by)
         except DomainError as exc:
@@ -268,8 +331,8 @@ def _entry(request: HttpRequest, order: SalesOrder | None) -> HttpResponse:
         step = request.POST.get("step", "review")
         if step == "review":
             return _review(request, form, order=order)
-        if step in ("submit", "save"):
-            return _save(request, form, order=order, submit=step == "submit")
+        if step in ("submit", "save", "confirm"):
+            return _save(request, form, order=order, submit=step == "submit", confirm=step == "confirm")
         return _render_entry(request, _entry_context(request, form, order=order))
     form = form_from_order(order) if order is not None else _new_form(request)
     return _render_entry(request, _entry_context(request, form, order=order))
