@@ -105,12 +105,12 @@ def test_users_page_shows_roles_team_and_lock(logged_in_client, admin_user, sale
     html = response.content.decode()
     start = html.index('data-testid="user-sales_a"')
     row = html[start : html.index("</tr>", start)]
-    assert "<td>销售员</td>" in row
+    assert "<td>业务员</td>" in row
     assert f"<td>{salesperson.team.name}</td>" in row
     assert "锁定至" in row
     assert "解锁" in row
     admin_row = html[html.index('data-testid="user-admin1"') :]
-    assert "<td>系统管理员</td>" in admin_row[: admin_row.index("</tr>")]
+    assert "<td>管理员</td>" in admin_row[: admin_row.index("</tr>")]
 
 
 def test_unlock_button_unlocks(logged_in_client, admin_user, salesperson):
