@@ -391,10 +391,8 @@ def create_order(
     if key is not None:
         if len(key) > 100:
             raise InvalidInput.single("idempotency_key", _("At most %(n)d characters.") % {"n": 100})
-        # the common case is a new key: ask for the id only, read the order when there is one
-        if SalesOrder.objects.filter(created_by=by, idempotency_key=key).exists():
-            existing = SalesOrder.objects.get(created_by=by, idempotency_key=key)
-            existing.replayed = True  # type: ignore[attr-defined]
+        existing = _order_for_key(by, key)
+        if existing is not None:
             return existing
     try:
         with transaction.atomic():
@@ -415,14 +413,23 @@ def create_order(
                 acknowledge_duplicate=acknowledge_duplicate,
                 copied_from=copied_from,
             )
-    except IntegrityError:
-        # A concurrent request with the same key won the unique constraint: answer with its order.
-        if key is not None:
-            winner = SalesOrder.objects.filter(created_by=by, idempotency_key=key).first()
-            if winner is not None:
-                winner.replayed = True  # type: ignore[attr-defined]
-                return winner
+    except (IntegrityError, PossibleDuplicate):
+        # A concurrent request with the same key committed first — its order won the unique constraint,
+        # or, committed while this one was being checked, looks like a duplicate: answer with its order.
+        winner = _order_for_key(by, key) if key is not None else None
+        if winner is not None:
+            return winner
         raise
+
+
+def _order_for_key(by: Any, key: str) -> SalesOrder | None:
+    """The order this user already created with this idempotency key, marked ``replayed``; or None."""
+    # the common case is a new key: ask for existence only, read the order when there is one
+    if not SalesOrder.objects.filter(created_by=by, idempotency_key=key).exists():
+        return None
+    order = SalesOrder.objects.get(created_by=by, idempotency_key=key)
+    order.replayed = True  # type: ignore[attr-defined]
+    return order
 
 
 def _create(

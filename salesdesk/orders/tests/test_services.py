@@ -285,6 +285,31 @@ def test_idempotency_key_returns_same_order(salesperson: Any, customer: Any, pro
     assert SalesOrder.objects.count() == 1
 
 
+def test_same_key_committed_meanwhile_answers_with_that_order_not_a_duplicate_warning(
+    salesperson: Any, customer: Any, product: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race the PostgreSQL test hits now and then: the key is not there when checked first, then
+    the concurrent request with the same key commits before this one's duplicate check."""
+    first = services.create_order(
+        by=salesperson, customer=customer, lines=[line(product)], idempotency_key="k2"
+    )
+    real = services._order_for_key
+    calls: list[str] = []
+
+    def not_yet_committed_at_first(by: Any, key: str) -> SalesOrder | None:
+        calls.append(key)
+        return None if len(calls) == 1 else real(by, key)
+
+    monkeypatch.setattr(services, "_order_for_key", not_yet_committed_at_first)
+    again = services.create_order(
+        by=salesperson, customer=customer, lines=[line(product)], idempotency_key="k2"
+    )
+    assert calls == ["k2", "k2"]  # missed first, found after the duplicate check fired
+    assert again.pk == first.pk
+    assert again.replayed is True  # type: ignore[attr-defined]
+    assert SalesOrder.objects.count() == 1
+
+
 def test_duplicate_po_warns_until_acknowledged(salesperson: Any, customer: Any, product: Any) -> None:
     first = services.create_order(
         by=salesperson, customer=customer, lines=[line(product)], customer_po="PO-1"
