@@ -321,9 +321,10 @@ def _fields(payload: OrderPatch) -> dict[str, Any]:
 
 @router.post("", response={201: OrderOut, **error_responses(403, 409, 422)})
 def post_order(request: HttpRequest, payload: OrderIn) -> Status[OrderOut]:
-    """Create an order — a draft, or with ``submit`` / ``customer_confirmation`` / ``confirm`` taken as far
-    as the rules allow in the same transaction (an error keeps nothing). The same ``Idempotency-Key``
-    header from the same user returns the same order."""
+    """Create an order — a draft, or with ``submit`` / ``customer_confirmation`` / ``confirm`` taken on as
+    far as the rules allow. When a step refuses (stock short …) the draft is kept and ``stopped`` says
+    why; bad input creates nothing. The same ``Idempotency-Key`` header from the same user returns the
+    same order (without repeating the steps)."""
     require_perm(request, "orders.add_salesorder")
     data = _fields(payload)
     data.setdefault("lines", [])

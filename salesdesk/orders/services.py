@@ -693,6 +693,7 @@ class _Step:
     fields: list[str]
     events: list[tuple[str, dict[str, Any]]]
     audit: str
+    lines: list[SalesOrderLine] | None = None  # the lines it read under the lock, for the next steps
 
 
 def _finish_steps(
@@ -804,11 +805,11 @@ def _submit_step(locked: SalesOrder, by: Any, *, reasons: list[dict[str, Any]] |
         events.append((EventType.APPROVAL_REQUESTED, {"reasons": reasons}))
     if reserved:
         events.append((EventType.STOCK_RESERVED, {"lines": reserved}))
-    locked._lines = lines  # type: ignore[attr-defined]  # read once for the steps that follow
     return _Step(
         ["status", "submitted_at", "approval_reasons", "approval_status", "approved_at", "approved_by"],
         events,
         "order.submit",
+        lines=lines,
     )
 
 
@@ -823,11 +824,12 @@ def advance_draft(*, order: SalesOrder, by: Any, note: str = "", confirm: bool =
     Confirming here reserves stock; the plan is the caller's (``fulfillment.actions.place_order``).
     """
     locked = _begin(order, "submit", by)
-    steps = [_submit_step(locked, by, reasons=order.approval_reasons)]
+    submitted = _submit_step(locked, by, reasons=order.approval_reasons)
+    steps = [submitted]
     if note and _may(locked, "record_customer_confirmation", by):
         steps.append(_record_confirmation_step(locked, note))
     if confirm and _may(locked, "confirm", by):
-        steps.append(_confirm_step(locked, by, lines=getattr(locked, "_lines", None)))
+        steps.append(_confirm_step(locked, by, lines=submitted.lines))
     return _finish_steps(locked, steps, by=by)
 
 
