@@ -26,11 +26,11 @@ from django.utils import timezone
 from django_tasks import task
 
 from .context import current_ip
-from .models import AuditLog, Sequence
+from .models import AUDIT_PENDING, AuditLog, Sequence
 
 _LOCK_DAY = dt.date(1970, 1, 1)
 _LOCK_PREFIX = "__audit__"
-PENDING = "pending:"
+PENDING = AUDIT_PENDING
 _SEAL_INTERVAL = 1.0  # seconds between opportunistic seals per process
 _seal_state = threading.local()
 _last_seal = [0.0]

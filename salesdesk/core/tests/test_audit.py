@@ -141,3 +141,15 @@ def test_a_second_chain_start_is_detected(admin_user):
     _set(second.id, prev_hash="", hash=_digest("", _hashed_fields(second)))
 
     assert verify_audit_chain() == second.id
+
+
+@pytest.mark.postgres
+def test_the_sealer_finds_pending_entries_through_the_partial_index(admin_user):
+    """The audit log only grows; the once-a-second seal must not scan it (EXPLAIN with seq scans off:
+    the planner can answer the sealer's query from core_audit_pending)."""
+    record_audit(action="test.pending", by=admin_user)
+    query = AuditLog.objects.filter(hash__startswith=PENDING).order_by("id")[:2000]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = query.explain()
+    assert "core_audit_pending" in plan
