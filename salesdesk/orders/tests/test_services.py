@@ -13,7 +13,7 @@ from django.utils import timezone
 from salesdesk.core.errors import InvalidInput
 from salesdesk.core.parameters import set_parameter
 from salesdesk.inventory.models import StockLevel, StockMove
-from salesdesk.orders import confirmation, services
+from salesdesk.orders import confirmation, selectors, services
 from salesdesk.orders.errors import (
     ConfirmationLinkExpired,
     ConfirmationLinkInvalid,
@@ -207,6 +207,17 @@ def test_new_customer_and_new_product(salesperson: Any, customer: Any, product: 
     assert order.approval_status == "pending"
     assert reasons(order) == ["new_customer", "new_product"]
     assert list(order.events.values_list("type", flat=True)) == ["created", "submitted", "approval_requested"]
+
+
+def test_products_sold_before_are_those_on_a_confirmed_order(
+    salesperson: Any, known: Any, product: Any, django_assert_num_queries: Any
+) -> None:
+    on_draft = make_product(sku="P-DRAFT")
+    never = make_product(sku="P-NEVER")
+    services.create_order(by=salesperson, customer=known, lines=[line(on_draft), line(product, 3)])
+    ids = [product.pk, on_draft.pk, never.pk]
+    with django_assert_num_queries(1):
+        assert selectors.products_sold_before(product_ids=ids) == {product.pk}
 
 
 def test_price_below_floor(salesperson: Any, known: Any, product: Any) -> None:
