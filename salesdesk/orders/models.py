@@ -166,6 +166,8 @@ class SalesOrder(models.Model):
         indexes = [
             models.Index(fields=["owner", "-id"], name="order_owner_id"),
             models.Index(fields=["customer", "-id"], name="order_customer_id"),
+            # the duplicate check: this customer's orders of the last minutes
+            models.Index(fields=["customer", "created_at"], name="order_customer_created"),
             models.Index(fields=["status", "-id"], name="order_status_id"),
             models.Index(fields=["order_date", "-id"], name="order_date_id"),
             models.Index(fields=["customer_po"], name="order_customer_po"),
@@ -271,6 +273,29 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.type}"
+
+
+class ProductFirstSale(models.Model):
+    """The first confirmed order a product was on: the "new product" approval rule (DOMAIN.md §4.4) looks
+    here, so its cost does not grow with the number of orders. Written when an order is confirmed
+    (the first confirmation of a product wins), never changed afterwards."""
+
+    product = models.OneToOneField(
+        "catalog.Product",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("product"),
+    )
+    order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="+", verbose_name=_("order"))
+    confirmed_at = models.DateTimeField(_("confirmed at"))
+
+    class Meta:
+        verbose_name = _("first sale of a product")
+        verbose_name_plural = _("first sales of products")
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.order_id}"
 
 
 class SavedFilter(models.Model):

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,7 +52,7 @@ from .errors import (
     StaleOrder,
     StockShort,
 )
-from .models import OrderEvent, SalesOrder, SalesOrderLine, SavedFilter
+from .models import OrderEvent, ProductFirstSale, SalesOrder, SalesOrderLine, SavedFilter
 from .quoting import OrderQuote, QuotedLine, compute_quote, parse_lines, stock_by_product
 from .transitions import ACTIONS, ensure_transition, is_allowed
 
@@ -1029,13 +1029,47 @@ def confirm_order(*, order: SalesOrder, by: Any) -> SalesOrder:
 
 
 def _confirm_step(locked: SalesOrder, by: Any, *, lines: list[SalesOrderLine] | None = None) -> _Step:
+    if lines is None:
+        lines = list(locked.lines.select_related("product", "warehouse").order_by("line_no"))
     reserved = _reserve_all(locked, by, action="confirm", lines=lines)
     locked.status = Status.CONFIRMED
     locked.confirmed_at = timezone.now()
+    _record_first_sales(locked, lines)
     events: list[tuple[str, dict[str, Any]]] = [(EventType.CONFIRMED, {})]
     if reserved:
         events.append((EventType.STOCK_RESERVED, {"lines": reserved}))
     return _Step(["status", "confirmed_at"], events, "order.confirm")
+
+
+def _record_first_sales(order: SalesOrder, lines: list[SalesOrderLine]) -> None:
+    """Products confirmed for the first time are no longer new (one INSERT; known ones are skipped).
+
+    Rows go in product order, the order stock rows are locked in, so two confirmations never deadlock.
+    """
+    at = order.confirmed_at or timezone.now()
+    product_ids = sorted({line.product_id for line in lines})
+    ProductFirstSale.objects.bulk_create(
+        [ProductFirstSale(product_id=pk, order=order, confirmed_at=at) for pk in product_ids],
+        ignore_conflicts=True,
+    )
+
+
+def rebuild_first_sales() -> int:
+    """Fill ``ProductFirstSale`` from the confirmed orders (after loading orders in bulk, outside the
+    services); returns how many products were added. Products already recorded keep their row."""
+    table = ProductFirstSale._meta.db_table
+    lines, orders = SalesOrderLine._meta.db_table, SalesOrder._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (product_id, order_id, confirmed_at) "
+            "SELECT product_id, order_id, confirmed_at FROM ("
+            "  SELECT l.product_id, o.id AS order_id, o.confirmed_at, ROW_NUMBER() OVER ("
+            "    PARTITION BY l.product_id ORDER BY o.confirmed_at, o.id) AS rn"
+            f"  FROM {lines} l JOIN {orders} o ON o.id = l.order_id"
+            f"  WHERE o.confirmed_at IS NOT NULL AND l.product_id NOT IN (SELECT product_id FROM {table})"
+            ") firsts WHERE rn = 1"
+        )
+        return cursor.rowcount
 
 
 def reserve_on() -> str:

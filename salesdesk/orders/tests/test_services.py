@@ -652,3 +652,33 @@ def test_saved_filters(salesperson: Any) -> None:
     from salesdesk.orders.selectors import list_saved_filters
 
     assert list(list_saved_filters(user=salesperson)) == []
+
+
+def test_confirming_records_each_products_first_sale_once(
+    salesperson: Any, manager: Any, known: Any, product: Any, warehouse: Any
+) -> None:
+    from salesdesk.orders.models import ProductFirstSale
+
+    first = ProductFirstSale.objects.get(product=product)  # the known fixture confirmed one order
+    other = make_product(sku="P-NEW")
+    stock(other, warehouse, 5)
+    order = services.create_order(by=salesperson, customer=known, lines=[line(product), line(other)])
+    assert selectors.products_sold_before(product_ids=[product.pk, other.pk]) == {product.pk}
+    order = ready_to_confirm(order, salesperson, manager)
+    services.confirm_order(order=order, by=salesperson)
+    assert selectors.products_sold_before(product_ids=[product.pk, other.pk]) == {product.pk, other.pk}
+    again = ProductFirstSale.objects.get(product=product)
+    assert (again.order_id, again.confirmed_at) == (first.order_id, first.confirmed_at)  # unchanged
+    assert ProductFirstSale.objects.get(product=other).order_id == order.pk
+
+
+def test_rebuild_first_sales_after_orders_loaded_in_bulk(
+    salesperson: Any, manager: Any, known: Any, product: Any
+) -> None:
+    from salesdesk.orders.models import ProductFirstSale
+
+    expected = list(ProductFirstSale.objects.values_list("product_id", "order_id", "confirmed_at"))
+    ProductFirstSale.objects.all().delete()  # as after a COPY past the services
+    assert services.rebuild_first_sales() == 1
+    assert list(ProductFirstSale.objects.values_list("product_id", "order_id", "confirmed_at")) == expected
+    assert services.rebuild_first_sales() == 0
