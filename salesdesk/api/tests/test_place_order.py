@@ -168,3 +168,45 @@ def test_the_same_idempotency_key_does_not_repeat_the_steps(
     assert again.json()["version"] == first.json()["version"]
     assert _reserved(known) == Decimal(1 + 3)
     assert OrderEvent.objects.filter(order_id=first.json()["id"], type="confirmed").count() == 1
+
+
+def test_create_and_confirm_reads_do_not_grow_with_the_lines(
+    api_client_for: Any, salesperson: Any, manager: Any, known: dict[str, Any], admin_user: Any
+) -> None:
+    """N+1 guard: with 1 line and with 6 lines one request runs the same reads; the only statements
+    per line are the conditional stock UPDATEs of the reservation (as in the bare baseline)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    warehouse = StockLevel.objects.get(product=known["product"]).warehouse
+    more = [make_product(sku=f"STP-{n}", list_price=Decimal("3.00")) for n in range(2, 7)]
+    for product in more:
+        stock(product, warehouse, 10, admin_user)
+    # make the new products known too, so the same approval rules (none) apply to both orders
+    first = services.create_order(by=salesperson, customer=known["customer"], lines=[line(p) for p in more])
+    first = services.submit_order(order=first, by=salesperson)
+    first = services.approve_order(order=first, by=manager)
+    first = services.record_customer_confirmation(order=first, by=salesperson, note="电话确认")
+    services.confirm_order(order=first, by=salesperson)
+    client = api_client_for(salesperson)
+    client.get("/api/orders?limit=1")  # the token's last-used time is written on its first use
+    counts = []
+    for products in ([known["product"]], [known["product"], *more]):
+        body = {
+            "customer": known["customer"].pk,
+            "lines": [{"product": p.pk, "qty": "4"} for p in products],
+            "customer_po": f"N-{len(products)}",
+            "customer_confirmation": "电话确认",
+            "confirm": True,
+        }
+        with CaptureQueriesContext(connection) as queries:
+            out = client.post("/api/orders", body).json()
+        assert out["status"] == "confirmed"
+        sql = [q["sql"] for q in queries.captured_queries]
+        reads = sum(1 for q in sql if q.lstrip().upper().startswith("SELECT"))
+        stock_updates = sum(1 for q in sql if q.startswith("UPDATE inventory_stocklevel"))
+        counts.append((len(sql), reads, stock_updates))
+    (total_1, reads_1, updates_1), (total_6, reads_6, updates_6) = counts
+    assert reads_1 == reads_6, counts
+    assert (updates_1, updates_6) == (1, 6)
+    assert total_6 - total_1 == 5, counts
