@@ -213,13 +213,8 @@ def is_allowed(order: Any, action_name: str) -> bool:
 
 def allowed_actions(order: Any, user: Any = None) -> list[str]:
     """Names of the actions the table allows now (and, given a user, that the user may take)."""
-    names = []
-    for name, action in ACTIONS.items():
-        try:
-            ensure_transition(order, name)
-        except TransitionNotAllowed:
-            continue
-        if user is not None and not user.has_perm(action.permission):
-            continue
-        names.append(name)
-    return names
+    return [
+        name
+        for name, action in ACTIONS.items()
+        if is_allowed(order, name) and (user is None or user.has_perm(action.permission))
+    ]
