@@ -71,8 +71,37 @@ def record_audit(
     actor_name: str = "",
 ) -> AuditLog:
     """Append one unsealed entry (one INSERT, no lock); it is chained by ``seal_audit_chain``."""
+    entry = audit_entry(
+        action=action, by=by, obj=obj, data=data, is_success=is_success, ip=ip, actor_name=actor_name
+    )
+    entry.save(force_insert=True)
+    transaction.on_commit(_seal_soon)
+    return entry
+
+
+def record_audits(entries: list[AuditLog]) -> list[AuditLog]:
+    """Append several unsealed entries made with ``audit_entry`` in one INSERT (the actions of one
+    request); they are sealed in id order, which is the order given."""
+    if not entries:
+        return []
+    saved = AuditLog.objects.bulk_create(entries)
+    transaction.on_commit(_seal_soon)
+    return saved
+
+
+def audit_entry(
+    *,
+    action: str,
+    by: Any = None,
+    obj: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+    is_success: bool = True,
+    ip: str | None = None,
+    actor_name: str = "",
+) -> AuditLog:
+    """An unsaved, unsealed entry (for ``record_audits``)."""
     user = by if getattr(by, "pk", None) else None
-    entry = AuditLog(
+    return AuditLog(
         created_at=timezone.now().replace(microsecond=0),
         actor=user,
         actor_name=actor_name or (getattr(user, "username", "") if user else ""),
@@ -86,9 +115,6 @@ def record_audit(
         prev_hash="",
         hash=PENDING + uuid.uuid4().hex,
     )
-    entry.save(force_insert=True)
-    transaction.on_commit(_seal_soon)
-    return entry
 
 
 def _seal_soon() -> None:

@@ -82,16 +82,28 @@ def _save_loads(step: PlanStep, placement: Placement) -> None:
 
 @transaction.atomic
 def generate_plan(*, order: SalesOrder, by: Any) -> OrderPlan:
-    """Create the order's plan from its type's template, scheduled on working days from today."""
+    """Create the order's plan from its type's template, scheduled on working days from today.
+
+    The order's lines are read, unless the service that saved the order in this transaction left them
+    on it (``saved_lines``, see ``orders.services.advance_draft``)."""
     if OrderPlan.objects.filter(order=order).exists():
         raise Conflict(_("This order already has a plan."), code="plan_exists")
     template = default_template(order.order_type)
     steps = list(template.steps.all())
     cal = WorkCalendar()
     start = business_date(order.confirmed_at) if order.confirmed_at else business_date()
-    # the same rows as _order_lines, read as values (no deferred order_id loaded per line)
-    open_lines = order.lines.filter(is_closed=False).values_list(
-        "product_id", "qty", "shipped_qty", "reserved_qty"
+    saved = getattr(order, "saved_lines", None)
+    open_lines: Any = (
+        [
+            (line.product_id, line.qty, line.shipped_qty, line.reserved_qty)
+            for line in saved
+            if not line.is_closed
+        ]
+        if saved is not None
+        # the same rows as _order_lines, read as values (no deferred order_id loaded per line)
+        else order.lines.filter(is_closed=False).values_list(
+            "product_id", "qty", "shipped_qty", "reserved_qty"
+        )
     )
     units = _units_to_make(order, [(p, qty - shipped, reserved) for p, qty, shipped, reserved in open_lines])
     loads = {s.seq: step_load(s, units) for s in steps if s.load_per_unit > 0 or s.load_fixed > 0}

@@ -145,11 +145,15 @@ def attach_lines(order: SalesOrder) -> SalesOrder:
 
     For answers built from an order already in hand — the row a service has just locked and saved —
     instead of reading the whole order again with ``get_order``. Scope is the caller's business: the
-    order was found through ``get_order_header``/``get_order`` or created by the caller.
+    order was found through ``get_order_header``/``get_order`` or created by the caller. The lines the
+    service has just saved with the order (``saved_lines``: ``create_order``, ``advance_draft``) are
+    used as they are, without reading them again.
     """
-    lines = list(
-        SalesOrderLine.objects.filter(order_id=order.pk).select_related("warehouse").order_by("line_no")
-    )
+    lines = getattr(order, "saved_lines", None)
+    if lines is None:
+        lines = list(
+            SalesOrderLine.objects.filter(order_id=order.pk).select_related("warehouse").order_by("line_no")
+        )
     for line in lines:
         line.order = order
     cache = getattr(order, "_prefetched_objects_cache", None) or {}

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.accounts.scope import owner_scope_q
-from salesdesk.core.audit import record_audit
+from salesdesk.core.audit import audit_entry, record_audit, record_audits
 from salesdesk.core.context import current_ip
 from salesdesk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from salesdesk.core.numbering import business_date, next_number
@@ -526,6 +526,7 @@ def _create(
     order.number = next_number(prefix, on=today)
     order.save()
     SalesOrderLine.objects.bulk_create(new_lines)
+    order.saved_lines = new_lines  # type: ignore[attr-defined]  # see _relock
     data: dict[str, Any] = {"total_amount": str(order.total_amount), "lines": len(new_lines)}
     if copied_from is not None:
         data["copied_from"] = copied_from.number
@@ -664,9 +665,26 @@ def _guess_round_off(order: SalesOrder) -> str:
 # --- transitions --------------------------------------------------------------------------------
 
 
-def _begin(order: SalesOrder, action_name: str, by: Any) -> SalesOrder:
-    """Lock the order, check the table and the user's permission for the action."""
-    locked = _lock(order)
+def _relock(order: SalesOrder) -> tuple[SalesOrder, list[SalesOrderLine] | None]:
+    """Lock an order this request has just saved (``create_order``). Nobody changed it since when its
+    version is still the one saved (every change of status or lines goes up one version): then
+    ``order`` itself is the locked row and its ``saved_lines`` its lines, with nothing read again.
+    Otherwise the order is read again under the lock and the lines are not known (None)."""
+    version = (
+        SalesOrder.objects.select_for_update().filter(pk=order.pk).values_list("version", flat=True).first()
+    )
+    if version is None:
+        raise NotFound()
+    lines = getattr(order, "saved_lines", None)
+    if version == order.version and lines is not None:
+        return order, lines
+    return _lock(order), None
+
+
+def _begin(order: SalesOrder, action_name: str, by: Any, *, locked: SalesOrder | None = None) -> SalesOrder:
+    """Lock the order (unless the caller did: ``locked``), check the table and the user's permission
+    for the action."""
+    locked = locked if locked is not None else _lock(order)
     action = ensure_transition(locked, action_name)
     if by is not None and not by.has_perm(action.permission):
         raise Forbidden()
@@ -700,7 +718,7 @@ def _finish_steps(
     order: SalesOrder, steps: list[_Step], *, by: Any, ip: str | None = None, actor_name: str = ""
 ) -> SalesOrder:
     """Save the actions taken on a locked order: one UPDATE, the version up by one per action, their
-    events in one INSERT, one audit entry per action."""
+    events in one INSERT, one audit entry per action (in one INSERT)."""
     order.version += len(steps)
     fields = dict.fromkeys(f for step in steps for f in step.fields)
     order.save(update_fields=[*fields, "version", "updated_at"])
@@ -717,10 +735,15 @@ def _finish_steps(
         for step in steps
         for type_, data in step.events
     )
+    record_audits(
+        [
+            audit_entry(
+                action=step.audit, by=by, obj=order, data=step.events[0][1] if step.events else {}, ip=ip
+            )
+            for step in steps
+        ]
+    )
     for step in steps:
-        record_audit(
-            action=step.audit, by=by, obj=order, data=step.events[0][1] if step.events else {}, ip=ip
-        )
         _after_commit(order, step.audit)
     return order
 
@@ -758,10 +781,18 @@ def submit_order(*, order: SalesOrder, by: Any) -> SalesOrder:
     return _finish_steps(locked, [_submit_step(locked, by)], by=by)
 
 
-def _submit_step(locked: SalesOrder, by: Any, *, reasons: list[dict[str, Any]] | None = None) -> _Step:
+def _submit_step(
+    locked: SalesOrder,
+    by: Any,
+    *,
+    reasons: list[dict[str, Any]] | None = None,
+    lines: list[SalesOrderLine] | None = None,
+) -> _Step:
     """Submit the locked draft. ``reasons`` given: the approval reasons were computed from the same
-    lines, prices and customer within the caller's request (``advance_draft``); else re-priced now."""
-    lines = list(locked.lines.select_related("product", "warehouse").order_by("line_no"))
+    lines, prices and customer within the caller's request (``advance_draft``); else re-priced now.
+    ``lines``: its lines as this request saved them (``_relock``), else they are read."""
+    if lines is None:
+        lines = list(locked.lines.select_related("product", "warehouse").order_by("line_no"))
     if not lines:
         raise InvalidInput.single("lines", _("Add at least one line."))
     if reasons is None:
@@ -823,13 +854,15 @@ def advance_draft(*, order: SalesOrder, by: Any, note: str = "", confirm: bool =
 
     Confirming here reserves stock; the plan is the caller's (``fulfillment.actions.place_order``).
     """
-    locked = _begin(order, "submit", by)
-    submitted = _submit_step(locked, by, reasons=order.approval_reasons)
+    locked, lines = _relock(order)
+    _begin(order, "submit", by, locked=locked)
+    submitted = _submit_step(locked, by, reasons=order.approval_reasons, lines=lines)
     steps = [submitted]
     if note and _may(locked, "record_customer_confirmation", by):
         steps.append(_record_confirmation_step(locked, note))
     if confirm and _may(locked, "confirm", by):
         steps.append(_confirm_step(locked, by, lines=submitted.lines))
+    locked.saved_lines = submitted.lines  # type: ignore[attr-defined]  # as saved now (reserved in place)
     return _finish_steps(locked, steps, by=by)
 
 
