@@ -326,7 +326,36 @@ CONTENDERS: dict[str, tuple[Any, str]] = {
 }
 
 
-def run_level(worker: Any, clients: int, seconds: float, ctx: dict[str, Any]) -> dict[str, Any]:
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(server_pgid: int | None) -> dict[str, float]:
+    """CPU seconds used so far by the server's processes (its process group: gunicorn master and
+    workers), by every PostgreSQL process, and by this load generator (its threads)."""
+    server = postgres = 0.0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as fh:
+                stat = fh.read()
+        except OSError:
+            continue  # gone meanwhile
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used = (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+        if server_pgid is not None and int(fields[2]) == server_pgid:
+            server += used
+        elif comm == "postgres":
+            postgres += used
+    mine = os.times()
+    return {"server": server, "postgres": postgres, "client": mine.user + mine.system}
+
+
+def run_level(
+    worker: Any, clients: int, seconds: float, ctx: dict[str, Any], server_pgid: int | None = None
+) -> dict[str, Any]:
+    cpu_before = cpu_seconds(server_pgid)
     stop = threading.Event()
     stats_list = [Stats() for _ in range(clients)]
     threads = [
@@ -341,7 +370,9 @@ def run_level(worker: Any, clients: int, seconds: float, ctx: dict[str, Any]) ->
     for th in threads:
         th.join(timeout=120)
     elapsed = time.perf_counter() - t0
+    cpu_after = cpu_seconds(server_pgid)
     flows = sorted(x for s in stats_list for x in s.flows)
+    per_order = {key: (cpu_after[key] - cpu_before[key]) * 1000 / max(len(flows), 1) for key in cpu_before}
     requests: dict[str, list[float]] = {}
     for s in stats_list:
         for name, values in s.requests.items():
@@ -352,6 +383,7 @@ def run_level(worker: Any, clients: int, seconds: float, ctx: dict[str, Any]) ->
         "p50": pct(flows, 50),
         "p99": pct(flows, 99),
         "requests": {name: (pct(sorted(v), 50), pct(sorted(v), 99)) for name, v in requests.items()},
+        "cpu_ms": per_order,  # CPU ms per completed order: server, postgres, client
         "errors": sum(s.errors for s in stats_list),
         "error_samples": [e for s in stats_list for e in s.error_samples][:5],
     }
@@ -367,6 +399,7 @@ def pct(values: list[float], p: float) -> float:
 def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out = {key: statistics.median(r[key] for r in runs) for key in ("orders_per_s", "p50", "p99", "flows")}
     out["errors"] = sum(r["errors"] for r in runs)
+    out["cpu_ms"] = {key: statistics.median(r["cpu_ms"][key] for r in runs) for key in runs[0]["cpu_ms"]}
     names = runs[0]["requests"].keys()
     out["requests"] = {
         n: (
@@ -410,13 +443,16 @@ def main() -> None:
         sys.exit(f"--contenders takes {', '.join(CONTENDERS)} and must include orm")
     results: dict[int, dict[str, Any]] = {}
     try:
+        pgid = {name: (app if name in ("four", "one") else base).pid for name in names}
         for name in names:  # warm up (imports, connections, caches)
             run_level(CONTENDERS[name][0], 4, 2, ctx)
         for clients in levels:
             runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
             for run in range(args.runs):
                 for name in names:  # alternate, so drift on a shared machine hits every contender
-                    runs[name].append(run_level(CONTENDERS[name][0], clients, args.seconds, ctx))
+                    runs[name].append(
+                        run_level(CONTENDERS[name][0], clients, args.seconds, ctx, server_pgid=pgid[name])
+                    )
                 print(
                     f"clients={clients} run={run + 1}: "
                     + " | ".join(
@@ -454,6 +490,19 @@ def report(results: dict[int, dict[str, Any]], args: argparse.Namespace, cores: 
                 f"| {a['errors']} | {a['orders_per_s'] / base['orders_per_s']:.2f} "
                 f"| {a['p99'] / base['p99']:.2f} |"
             )
+    print()
+    print(
+        "CPU ms per order (median of the runs): server processes / PostgreSQL (all its processes)"
+        " / load client"
+    )
+    print()
+    print("| clients | " + " | ".join(names) + " |")
+    print("|---:|" + "---:|" * len(names))
+    for clients, r in results.items():
+        cells = " | ".join(
+            "{server:.1f} / {postgres:.1f} / {client:.1f}".format(**r[name]["cpu_ms"]) for name in names
+        )
+        print(f"| {clients} | {cells} |")
     if "four" in names:
         print()
         print("per request (four), p50 / p99 ms:")
