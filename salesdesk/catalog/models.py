@@ -89,7 +89,11 @@ class ProductUnit(models.Model):
     """Another unit of a product with its fixed rate to the base unit: 1 箱 = 12 个."""
 
     product = models.ForeignKey(
-        Product, on_delete=models.CASCADE, related_name="units", verbose_name=_("product")
+        Product,
+        on_delete=models.CASCADE,
+        related_name="units",
+        verbose_name=_("product"),
+        db_index=False,
     )
     unit = models.CharField(_("unit"), max_length=10)
     rate_to_base = models.DecimalField(_("rate to base unit"), max_digits=18, decimal_places=6)

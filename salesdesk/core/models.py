@@ -29,6 +29,7 @@ class Region(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
         verbose_name=_("parent"),
+        db_index=False,
     )
     dataset = models.CharField(_("dataset version"), max_length=20)
     is_active = models.BooleanField(_("active"), default=True)

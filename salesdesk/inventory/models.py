@@ -47,7 +47,11 @@ class StockLevel(models.Model):
     """
 
     product = models.ForeignKey(
-        "catalog.Product", on_delete=models.PROTECT, related_name="stock_levels", verbose_name=_("product")
+        "catalog.Product",
+        on_delete=models.PROTECT,
+        related_name="stock_levels",
+        verbose_name=_("product"),
+        db_index=False,
     )
     warehouse = models.ForeignKey(
         Warehouse, on_delete=models.PROTECT, related_name="stock_levels", verbose_name=_("warehouse")
@@ -96,8 +100,12 @@ class StockMove(models.Model):
         RELEASE = "release", _("Release")
         ADJUST = "adjust", _("Adjustment")
 
-    product = models.ForeignKey(
-        "catalog.Product", on_delete=models.PROTECT, related_name="stock_moves", verbose_name=_("product")
+    product = models.ForeignKey(  # the index: stockmove_level_idx (product, warehouse, id) leads with it
+        "catalog.Product",
+        on_delete=models.PROTECT,
+        related_name="stock_moves",
+        verbose_name=_("product"),
+        db_index=False,
     )
     warehouse = models.ForeignKey(
         Warehouse, on_delete=models.PROTECT, related_name="stock_moves", verbose_name=_("warehouse")

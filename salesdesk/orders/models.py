@@ -57,8 +57,12 @@ class SalesOrder(models.Model):
     )
     version = models.PositiveIntegerField(_("version"), default=1)
 
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer")
+    customer = models.ForeignKey(  # the index: order_customer_id (customer, -id) leads with it
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("customer"),
+        db_index=False,
     )
     customer_code = models.CharField(_("customer code"), max_length=20)
     customer_name = models.CharField(_("customer name"), max_length=200)
@@ -81,11 +85,12 @@ class SalesOrder(models.Model):
     ship_receiver = models.CharField(_("receiver"), max_length=50, blank=True)
     ship_mobile = models.CharField(_("receiver mobile"), max_length=30, blank=True)
 
-    owner = models.ForeignKey(
+    owner = models.ForeignKey(  # the index: order_owner_id (owner, -id) leads with it
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="owned_orders",
         verbose_name=_("salesperson"),
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
@@ -181,12 +186,16 @@ class SalesOrder(models.Model):
 class SalesOrderLine(models.Model):
     """One line: the product as it was when ordered, quantity, price, its source, discounts and tax."""
 
-    order = models.ForeignKey(
-        SalesOrder, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
+    order = models.ForeignKey(  # the index: uniq_order_line_no (order, line_no) leads with it
+        SalesOrder, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"), db_index=False
     )
     line_no = models.PositiveSmallIntegerField(_("line"))
-    product = models.ForeignKey(
-        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    product = models.ForeignKey(  # the index: order_line_product (product, order) leads with it
+        "catalog.Product",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("product"),
+        db_index=False,
     )
     sku = models.CharField(_("SKU"), max_length=40)
     product_name = models.CharField(_("product name"), max_length=100)
@@ -248,8 +257,8 @@ class SalesOrderLine(models.Model):
 class OrderEvent(models.Model):
     """The order's timeline: append-only, written in the same transaction as the change it records."""
 
-    order = models.ForeignKey(
-        SalesOrder, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
+    order = models.ForeignKey(  # the index: order_event_order (order, id) leads with it
+        SalesOrder, on_delete=models.CASCADE, related_name="events", verbose_name=_("order"), db_index=False
     )
     type = models.CharField(_("event"), max_length=40, choices=EventType.choices)
     actor = models.ForeignKey(
@@ -301,7 +310,9 @@ class ProductFirstSale(models.Model):
 class SavedFilter(models.Model):
     """A named set of order-list filters a user keeps (C14)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters", db_index=False
+    )
     name = models.CharField(_("name"), max_length=50)
     query = models.CharField(_("filters"), max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)

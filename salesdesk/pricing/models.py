@@ -83,10 +83,18 @@ class PriceListItem(models.Model):
     """One product's price (tax-inclusive per base unit) or discount rate in a price list."""
 
     price_list = models.ForeignKey(
-        PriceList, verbose_name=_("price list"), on_delete=models.CASCADE, related_name="items"
+        PriceList,
+        verbose_name=_("price list"),
+        on_delete=models.CASCADE,
+        related_name="items",
+        db_index=False,
     )
     product = models.ForeignKey(
-        "catalog.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+        "catalog.Product",
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     unit_price = models.DecimalField(
         _("unit price (tax incl.)"), max_digits=20, decimal_places=6, null=True, blank=True

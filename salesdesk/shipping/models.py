@@ -22,7 +22,11 @@ class Shipment(models.Model):
 
     number = models.CharField(_("number"), max_length=32, unique=True)
     order = models.ForeignKey(
-        "orders.SalesOrder", on_delete=models.PROTECT, related_name="shipments", verbose_name=_("order")
+        "orders.SalesOrder",
+        on_delete=models.PROTECT,
+        related_name="shipments",
+        verbose_name=_("order"),
+        db_index=False,
     )
     warehouse = models.ForeignKey(
         "inventory.Warehouse", on_delete=models.PROTECT, related_name="+", verbose_name=_("warehouse")
@@ -71,7 +75,11 @@ class ShipmentLine(models.Model):
     """How much of one order line leaves with this shipment."""
 
     shipment = models.ForeignKey(
-        Shipment, on_delete=models.CASCADE, related_name="lines", verbose_name=_("shipment")
+        Shipment,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=_("shipment"),
+        db_index=False,
     )
     order_line = models.ForeignKey(
         "orders.SalesOrderLine",
@@ -97,7 +105,11 @@ class TrackingEvent(models.Model):
     """A carrier event (揽收, 运输中, 派送中, 签收 …) received by API or Excel import."""
 
     shipment = models.ForeignKey(
-        Shipment, on_delete=models.CASCADE, related_name="tracking_events", verbose_name=_("shipment")
+        Shipment,
+        on_delete=models.CASCADE,
+        related_name="tracking_events",
+        verbose_name=_("shipment"),
+        db_index=False,
     )
     occurred_at = models.DateTimeField(_("time"))
     location = models.CharField(_("location"), max_length=100, blank=True)

@@ -29,7 +29,11 @@ class Alert(models.Model):
         _("severity"), max_length=10, choices=Severity.choices, default=Severity.WARNING
     )
     order = models.ForeignKey(
-        "orders.SalesOrder", on_delete=models.CASCADE, related_name="alerts", verbose_name=_("order")
+        "orders.SalesOrder",
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        verbose_name=_("order"),
+        db_index=False,
     )
     step = models.ForeignKey(
         "fulfillment.PlanStep",
@@ -47,6 +51,7 @@ class Alert(models.Model):
         on_delete=models.SET_NULL,
         related_name="alerts",
         verbose_name=_("responsible"),
+        db_index=False,
     )
     message = models.CharField(_("message"), max_length=300)
     due_on = models.DateField(_("date at risk"), null=True, blank=True)

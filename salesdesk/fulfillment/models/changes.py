@@ -65,7 +65,11 @@ class OrderVersion(models.Model):
     """A snapshot of an order after each approved change (V1 is the confirmed order)."""
 
     order = models.ForeignKey(
-        "orders.SalesOrder", on_delete=models.CASCADE, related_name="versions", verbose_name=_("order")
+        "orders.SalesOrder",
+        on_delete=models.CASCADE,
+        related_name="versions",
+        verbose_name=_("order"),
+        db_index=False,
     )
     number = models.PositiveIntegerField(_("version"))
     snapshot = models.JSONField(_("snapshot"))

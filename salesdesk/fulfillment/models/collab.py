@@ -11,7 +11,11 @@ class Comment(models.Model):
     """A comment on an order or on one of its plan steps; @username mentions notify people."""
 
     order = models.ForeignKey(
-        "orders.SalesOrder", on_delete=models.CASCADE, related_name="comments", verbose_name=_("order")
+        "orders.SalesOrder",
+        on_delete=models.CASCADE,
+        related_name="comments",
+        verbose_name=_("order"),
+        db_index=False,
     )
     step = models.ForeignKey(
         "fulfillment.PlanStep",
@@ -58,6 +62,7 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
         verbose_name=_("recipient"),
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
     title = models.CharField(_("title"), max_length=200)

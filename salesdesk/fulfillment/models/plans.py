@@ -41,7 +41,11 @@ class PlanTemplateStep(models.Model):
     """One step of a template: department, default owner, duration in working days, work per unit."""
 
     template = models.ForeignKey(
-        PlanTemplate, on_delete=models.CASCADE, related_name="steps", verbose_name=_("template")
+        PlanTemplate,
+        on_delete=models.CASCADE,
+        related_name="steps",
+        verbose_name=_("template"),
+        db_index=False,
     )
     seq = models.PositiveSmallIntegerField(_("sequence"))
     code = models.CharField(_("code"), max_length=20)
@@ -111,8 +115,8 @@ class StepStatus(models.TextChoices):
 class PlanStep(models.Model):
     """One step of one order's plan, with a responsible person and dates."""
 
-    plan = models.ForeignKey(
-        OrderPlan, on_delete=models.CASCADE, related_name="steps", verbose_name=_("plan")
+    plan = models.ForeignKey(  # the index: uniq_plan_step_seq (plan, seq) leads with it
+        OrderPlan, on_delete=models.CASCADE, related_name="steps", verbose_name=_("plan"), db_index=False
     )
     order = models.ForeignKey(
         "orders.SalesOrder", on_delete=models.CASCADE, related_name="plan_steps", verbose_name=_("order")
@@ -120,16 +124,21 @@ class PlanStep(models.Model):
     seq = models.PositiveSmallIntegerField(_("sequence"))
     code = models.CharField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=50)
-    department = models.ForeignKey(
-        "accounts.Department", on_delete=models.PROTECT, related_name="+", verbose_name=_("department")
+    department = models.ForeignKey(  # the index: step_dept_due (department, status, planned_due)
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("department"),
+        db_index=False,
     )
-    owner = models.ForeignKey(
+    owner = models.ForeignKey(  # the index: step_owner_due (owner, status, planned_due)
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="plan_steps",
         verbose_name=_("responsible"),
+        db_index=False,
     )
     status = models.CharField(
         _("status"), max_length=20, choices=StepStatus.choices, default=StepStatus.PENDING
@@ -196,7 +205,11 @@ class CapacityOverride(models.Model):
     """A day with a different capacity (overtime, maintenance, a company holiday)."""
 
     department = models.ForeignKey(
-        "accounts.Department", on_delete=models.CASCADE, related_name="+", verbose_name=_("department")
+        "accounts.Department",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("department"),
+        db_index=False,
     )
     day = models.DateField(_("day"))
     per_day = models.DecimalField(_("capacity"), max_digits=12, decimal_places=2)
@@ -218,7 +231,11 @@ class StepLoad(models.Model):
         PlanStep, on_delete=models.CASCADE, related_name="day_loads", verbose_name=_("step")
     )
     department = models.ForeignKey(
-        "accounts.Department", on_delete=models.CASCADE, related_name="+", verbose_name=_("department")
+        "accounts.Department",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("department"),
+        db_index=False,
     )
     day = models.DateField(_("day"))
     load = models.DecimalField(_("load"), max_digits=12, decimal_places=4)
