@@ -19,6 +19,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -135,6 +136,7 @@ def main() -> None:
         stats = pstats.Stats(cprof)
         stats.sort_stats("tottime").print_stats(400)
         stats.sort_stats("cumulative").print_stats(80)
+        print_own_time_by_area(stats, args.cprofile)
     if args.profile:
         from pyinstrument import Profiler
 
@@ -144,6 +146,36 @@ def main() -> None:
             flow(False)
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
+AREAS = (  # first match wins: (label, path fragment)
+    ("PostgreSQL round trips (psycopg waiting)", "psycopg/connection.py"),
+    ("psycopg (sending, converting)", "/psycopg/"),
+    ("Django ORM: building and compiling SQL", "django/db/models/sql/"),
+    ("Django ORM: expressions, lookups, fields", "django/db/models/"),
+    ("Django database layer (cursor, transactions)", "django/db/"),
+    ("Django request handling, middleware, other", "/django/"),
+    ("django-ninja and pydantic", "/ninja/"),
+    ("django-ninja and pydantic", "/pydantic"),
+    ("SalesDesk", "/salesdesk/"),
+    ("chinese_calendar", "chinese_calendar"),
+)
+
+
+def print_own_time_by_area(stats: Any, flows: int) -> None:
+    """Own (not cumulative) profiled time per flow, summed by where the code lives."""
+    totals: dict[str, float] = {}
+    for (path, _line, func), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        where = f"{path}:{func}"
+        label = next(
+            (name for name, fragment in AREAS if fragment in where),
+            "Python built-ins" if path == "~" else "other (standard library, …)",
+        )
+        totals[label] = totals.get(label, 0.0) + tottime
+    whole = sum(totals.values())
+    print(f"own time by area, ms per flow under cProfile (total {whole * 1000 / flows:.1f}):")
+    for label, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
+        print(f"  {seconds * 1000 / flows:7.2f}  {seconds / whole:5.1%}  {label}")
 
 
 if __name__ == "__main__":
