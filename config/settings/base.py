@@ -86,6 +86,13 @@ def _database() -> dict[str, Any]:
         )
         if db["ENGINE"].endswith("postgresql"):
             db.setdefault("OPTIONS", {})
+            # Planner costs for data on SSD or in memory (PostgreSQL's default random_page_cost of 4 is for
+            # spinning disks): with it, a salesperson's orders filtered by product are read through the
+            # (owner, id) index instead of the whole orders table by id — docs/benchmarks.md, order_list.
+            # DB_PG_OPTIONS="" keeps the server's own settings.
+            pg_options = os.environ.get("DB_PG_OPTIONS", "-c random_page_cost=1.1")
+            if pg_options:
+                db["OPTIONS"].setdefault("options", pg_options)
             db["CONN_HEALTH_CHECKS"] = True
         return db
     VAR_DIR.mkdir(parents=True, exist_ok=True)
