@@ -667,9 +667,9 @@ def _guess_round_off(order: SalesOrder) -> str:
 
 def _relock(order: SalesOrder) -> tuple[SalesOrder, list[SalesOrderLine] | None]:
     """Lock an order this request has just saved (``create_order``). Nobody changed it since when its
-    version is still the one saved (every change of status or lines goes up one version): then
-    ``order`` itself is the locked row and its ``saved_lines`` its lines, with nothing read again.
-    Otherwise the order is read again under the lock and the lines are not known (None)."""
+    version is still the one saved (every change to a draft — edit, submit, cancel — goes up one
+    version): then ``order`` itself is the locked row and its ``saved_lines`` its lines, with nothing
+    read again. Otherwise the order is read again under the lock and the lines are not known (None)."""
     version = (
         SalesOrder.objects.select_for_update().filter(pk=order.pk).values_list("version", flat=True).first()
     )
