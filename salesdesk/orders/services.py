@@ -849,14 +849,16 @@ def advance_draft(*, order: SalesOrder, by: Any, note: str = "", confirm: bool =
     """Submit a draft just created or edited in this request (``create_order`` / ``update_order``),
     record the customer's confirmation (``note``) and confirm it (``confirm``) — each only when the
     status table allows it then — under one lock, saved once (the version still goes up by one per
-    action, each action has its events and audit entry). The approval reasons computed from the same
-    lines a moment ago, stored on ``order``, are used, not recomputed.
+    action, each action has its events and audit entry). The approval reasons stored with the draft
+    (computed from its lines when it was created or last edited) are used, not recomputed.
 
     Confirming here reserves stock; the plan is the caller's (``fulfillment.actions.place_order``).
     """
     locked, lines = _relock(order)
     _begin(order, "submit", by, locked=locked)
-    submitted = _submit_step(locked, by, reasons=order.approval_reasons, lines=lines)
+    # the reasons stored with the draft: computed by create_order or, when somebody edited it since, by
+    # that edit (update_order) from the lines as they are now
+    submitted = _submit_step(locked, by, reasons=locked.approval_reasons, lines=lines)
     steps = [submitted]
     if note and _may(locked, "record_customer_confirmation", by):
         steps.append(_record_confirmation_step(locked, note))

@@ -96,3 +96,23 @@ def test_the_steps_audit_entries_are_written_in_step_order(salesperson: Any, kno
         ("order.record_customer_confirmation", str(order.pk)),
         ("order.confirm", str(order.pk)),
     ]
+
+
+def test_an_edit_in_between_that_needs_approval_stops_the_order_there(
+    salesperson: Any, known: dict[str, Any]
+) -> None:
+    order = services.create_order(
+        by=salesperson, customer=known["customer"], lines=[line(known["product"], 3)], customer_po="A-4"
+    )
+    assert order.approval_reasons == []
+    # somebody else lowers the price below the floor (8.00) in between
+    services.update_order(
+        order=SalesOrder.objects.get(pk=order.pk),
+        by=salesperson,
+        version=1,
+        lines=[line(known["product"], 3, unit_price="5.00")],
+    )
+    done = services.advance_draft(order=order, by=salesperson, note="电话确认", confirm=True)
+    assert (done.status, done.approval_status) == ("submitted", "pending")
+    assert [r["code"] for r in done.approval_reasons] == ["price_floor"]
+    assert _reserved(known["product"]) == Decimal(1)
