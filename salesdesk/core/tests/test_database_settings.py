@@ -36,10 +36,9 @@ def test_sqlite_has_no_postgresql_options(monkeypatch: Any) -> None:
     assert "options" not in db["OPTIONS"]
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_the_setting_reaches_the_session() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         assert cursor.fetchone()[0] == "1.1"
