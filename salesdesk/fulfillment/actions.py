@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-
 from salesdesk.core.errors import DomainError
 from salesdesk.orders import services as order_services
-from salesdesk.orders.choices import Status
 from salesdesk.orders.models import SalesOrder
 
-from .plans import confirm_order_with_plan, generate_plan
+from .plans import confirm_order_with_plan, plan_step
 
 
 def run_order_action(
@@ -72,10 +69,9 @@ def advance_draft(
     if not (submit or confirm or note):
         return order
     try:
-        with transaction.atomic():
-            order = order_services.advance_draft(order=order, by=by, note=note, confirm=confirm)
-            if order.status == Status.CONFIRMED:
-                generate_plan(order=order, by=by)
+        order = order_services.advance_draft(
+            order=order, by=by, note=note, confirm=confirm, on_confirm=plan_step
+        )
     except DomainError as exc:
         order = SalesOrder.objects.get(pk=order.pk)
         order.stopped = exc  # type: ignore[attr-defined]

@@ -17,10 +17,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum
 from django.utils.translation import gettext as _
 
-from salesdesk.accounts.models import Department
+from salesdesk.accounts.models import Department, User
 from salesdesk.core.audit import record_audit
 from salesdesk.core.errors import Conflict, Forbidden, InvalidInput
 from salesdesk.core.numbering import business_date
@@ -209,6 +209,32 @@ def default_template(order_type: str) -> PlanTemplate:
     if template is None:
         raise Conflict(_("No plan template for this order type."), code="no_plan_template")
     return template
+
+
+def template_for_plan(order_type: str) -> tuple[PlanTemplate, list[PlanTemplateStep]]:
+    """``default_template`` and its steps in one query, each step with its template and department
+    and two annotations for choosing its owner: ``default_owner_active`` (the default owner is an
+    active user) and ``first_member_id`` (the department's first active member, lowest id, or None)."""
+    chosen = (
+        PlanTemplate.objects.filter(order_type=order_type, is_active=True)
+        .order_by("-is_default", "code")
+        .values("pk")[:1]
+    )
+    first_member = (
+        User.objects.filter(department_id=OuterRef("department_id"), is_active=True)
+        .order_by("id")
+        .values("pk")[:1]
+    )
+    steps: list[PlanTemplateStep] = list(
+        PlanTemplateStep.objects.filter(template=Subquery(chosen))
+        .select_related("template", "department")
+        .annotate(default_owner_active=F("default_owner__is_active"), first_member_id=Subquery(first_member))
+        .order_by("seq")
+    )
+    if not steps:  # no template (Conflict) or one without steps: as default_template answers
+        template = default_template(order_type)
+        return template, list(template.steps.all())
+    return steps[0].template, steps
 
 
 def step_load(step: PlanTemplateStep, units: Decimal) -> Decimal:

@@ -11,12 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.accounts.models import User
-from salesdesk.core.audit import record_audit
 from salesdesk.core.errors import Conflict, Forbidden, InvalidInput
 from salesdesk.core.numbering import business_date
 from salesdesk.orders.choices import EventType
-from salesdesk.orders.models import SalesOrder
-from salesdesk.orders.services import confirm_order
+from salesdesk.orders.models import SalesOrder, SalesOrderLine
+from salesdesk.orders.services import OrderStep, confirm_order
 from salesdesk.orders.timeline import record_order_event, record_promised_date
 
 from .calendar import WorkCalendar
@@ -24,10 +23,10 @@ from .capacity import (
     ZERO,
     CapacityBook,
     Placement,
-    default_template,
     delivery_index,
     schedule,
     step_load,
+    template_for_plan,
 )
 from .models import OrderPlan, PlanStep, PlanTemplateStep
 from .models.plans import StepLoad, StepStatus
@@ -37,23 +36,15 @@ class StepActionRefused(Conflict):
     code = "step_action_refused"
 
 
-def _owner_id_for(step: PlanTemplateStep, order: SalesOrder, members: dict[int, int]) -> int | None:
+def _owner_id_for(step: PlanTemplateStep, order: SalesOrder) -> int | None:
     """Who owns a new step: the template's default owner when active, the salesperson for the sales
-    department's steps, else the department's first active member, else the salesperson."""
-    if step.default_owner_id and step.default_owner and step.default_owner.is_active:
+    department's steps, else the department's first active member, else the salesperson. ``step``
+    comes from ``template_for_plan`` (its ``default_owner_active`` and ``first_member_id``)."""
+    if step.default_owner_id and getattr(step, "default_owner_active", False):
         return step.default_owner_id
     if step.department.code == "SALES":
         return order.owner_id
-    return members.get(step.department_id) or order.owner_id
-
-
-def _first_members(department_ids: set[int]) -> dict[int, int]:
-    """The first active member (lowest id) of each department: department id → user id."""
-    members: dict[int, int] = {}
-    rows = User.objects.filter(department_id__in=department_ids, is_active=True).order_by("id")
-    for user_id, department_id in rows.values_list("id", "department_id"):
-        members.setdefault(department_id, user_id)
-    return members
+    return getattr(step, "first_member_id", None) or order.owner_id
 
 
 def _units_to_make(order: SalesOrder, lines: list[tuple[Any, Decimal, Decimal]]) -> Decimal:
@@ -80,42 +71,34 @@ def _save_loads(step: PlanStep, placement: Placement) -> None:
     )
 
 
-@transaction.atomic
-def generate_plan(*, order: SalesOrder, by: Any) -> OrderPlan:
-    """Create the order's plan from its type's template, scheduled on working days from today.
+def plan_step(order: SalesOrder, lines: list[SalesOrderLine], by: Any) -> OrderStep:
+    """Plan an order being confirmed (``orders.services.OnConfirm``): the plan, its steps and their
+    loads from the order type's template, scheduled on working days from the confirmation day; the
+    promised date set on the order; the event and audit entry for the confirmation to save with it.
 
-    The order's lines are read, unless the service that saved the order in this transaction left them
-    on it (``saved_lines``, see ``orders.services.advance_draft``)."""
-    if OrderPlan.objects.filter(order=order).exists():
-        raise Conflict(_("This order already has a plan."), code="plan_exists")
-    template = default_template(order.order_type)
-    steps = list(template.steps.all())
-    cal = WorkCalendar()
+    ``lines`` are the order's lines as the confirmation reserved them. An order is confirmed once
+    (the status table has no way back to "submitted"), so it has no plan yet; the plan's one-to-one
+    key would refuse a second one.
+    """
+    template, steps = template_for_plan(order.order_type)
     start = business_date(order.confirmed_at) if order.confirmed_at else business_date()
-    saved = getattr(order, "saved_lines", None)
-    open_lines: Any = (
+    units = _units_to_make(
+        order,
         [
-            (line.product_id, line.qty, line.shipped_qty, line.reserved_qty)
-            for line in saved
+            (line.product_id, line.qty - line.shipped_qty, line.reserved_qty)
+            for line in lines
             if not line.is_closed
-        ]
-        if saved is not None
-        # the same rows as _order_lines, read as values (no deferred order_id loaded per line)
-        else order.lines.filter(is_closed=False).values_list(
-            "product_id", "qty", "shipped_qty", "reserved_qty"
-        )
+        ],
     )
-    units = _units_to_make(order, [(p, qty - shipped, reserved) for p, qty, shipped, reserved in open_lines])
     loads = {s.seq: step_load(s, units) for s in steps if s.load_per_unit > 0 or s.load_fixed > 0}
     placements = schedule(
         steps=steps,
         start=start,
         loads=loads,
         book=CapacityBook(exclude_order_id=order.pk),
-        cal=cal,
+        cal=WorkCalendar(),
         payment_term_days=order.payment_term_days,
     )
-    members = _first_members({s.department_id for s in steps})
     plan = OrderPlan.objects.create(order=order, template=template, planned_finish=placements[-1].due)
     new_steps = PlanStep.objects.bulk_create(
         [
@@ -126,7 +109,7 @@ def generate_plan(*, order: SalesOrder, by: Any) -> OrderPlan:
                 code=tstep.code,
                 name=tstep.name,
                 department=tstep.department,
-                owner_id=_owner_id_for(tstep, order, members),
+                owner_id=_owner_id_for(tstep, order),
                 status=StepStatus.SKIPPED if placement.skipped else StepStatus.PENDING,
                 planned_start=placement.start,
                 planned_due=placement.due,
@@ -142,24 +125,28 @@ def generate_plan(*, order: SalesOrder, by: Any) -> OrderPlan:
             for day, amount in placement.allocations
         ]
     )
-    promised = placements[delivery_index(steps)].due
-    record_promised_date(order=order, promised_date=promised)
-    record_order_event(
-        order=order,
-        type=EventType.PLAN_GENERATED,
-        by=by,
-        data={"template": template.code, "steps": len(steps), "promised_date": promised.isoformat()},
+    order.promised_date = placements[delivery_index(steps)].due
+    return OrderStep(
+        ["promised_date"],
+        [
+            (
+                EventType.PLAN_GENERATED,
+                {
+                    "template": template.code,
+                    "steps": len(steps),
+                    "promised_date": order.promised_date.isoformat(),
+                },
+            )
+        ],
+        "plan.generate",
+        audit_data={"template": template.code},
+        new_version=False,
     )
-    record_audit(action="plan.generate", by=by, obj=order, data={"template": template.code})
-    return plan
 
 
-@transaction.atomic
 def confirm_order_with_plan(*, order: SalesOrder, by: Any) -> SalesOrder:
     """Confirm the order (reserving stock) and generate its plan in one transaction."""
-    confirmed = confirm_order(order=order, by=by)
-    generate_plan(order=confirmed, by=by)
-    return confirmed
+    return confirm_order(order=order, by=by, on_confirm=plan_step)
 
 
 # --- step actions -------------------------------------------------------------------------------

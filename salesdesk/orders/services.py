@@ -701,25 +701,35 @@ def _finish(
     ip: str | None = None,
     actor_name: str = "",
 ) -> SalesOrder:
-    return _finish_steps(order, [_Step(fields, events, audit)], by=by, ip=ip, actor_name=actor_name)
+    return _finish_steps(order, [OrderStep(fields, events, audit)], by=by, ip=ip, actor_name=actor_name)
 
 
 @dataclass
-class _Step:
-    """What one action changed on a locked order: fields to save, timeline events, the audit action."""
+class OrderStep:
+    """What one action changed on a locked order: fields to save, timeline events, the audit action.
+
+    Also what a higher layer adds to a confirmation (``OnConfirm``: the plan), saved with it."""
 
     fields: list[str]
     events: list[tuple[str, dict[str, Any]]]
     audit: str
     lines: list[SalesOrderLine] | None = None  # the lines it read under the lock, for the next steps
+    audit_data: dict[str, Any] | None = None  # default: the data of its first event
+    new_version: bool = True  # False: not an edit of the order (the plan's promised date)
+
+
+# What confirming also does, inside the confirmation's transaction, before the order is saved: called
+# with the locked order (status confirmed, ``confirmed_at`` set), its lines as reserved and the user;
+# returns the fields it set on the order, its events and audit entry (``fulfillment.plans.plan_step``).
+OnConfirm = Callable[[SalesOrder, list[SalesOrderLine], Any], OrderStep]
 
 
 def _finish_steps(
-    order: SalesOrder, steps: list[_Step], *, by: Any, ip: str | None = None, actor_name: str = ""
+    order: SalesOrder, steps: list[OrderStep], *, by: Any, ip: str | None = None, actor_name: str = ""
 ) -> SalesOrder:
     """Save the actions taken on a locked order: one UPDATE, the version up by one per action, their
     events in one INSERT, one audit entry per action (in one INSERT)."""
-    order.version += len(steps)
+    order.version += sum(1 for step in steps if step.new_version)
     fields = dict.fromkeys(f for step in steps for f in step.fields)
     order.save(update_fields=[*fields, "version", "updated_at"])
     user = by if getattr(by, "pk", None) else None
@@ -738,7 +748,13 @@ def _finish_steps(
     record_audits(
         [
             audit_entry(
-                action=step.audit, by=by, obj=order, data=step.events[0][1] if step.events else {}, ip=ip
+                action=step.audit,
+                by=by,
+                obj=order,
+                data=step.audit_data
+                if step.audit_data is not None
+                else (step.events[0][1] if step.events else {}),
+                ip=ip,
             )
             for step in steps
         ]
@@ -787,7 +803,7 @@ def _submit_step(
     *,
     reasons: list[dict[str, Any]] | None = None,
     lines: list[SalesOrderLine] | None = None,
-) -> _Step:
+) -> OrderStep:
     """Submit the locked draft. ``reasons`` given: the approval reasons were computed from the same
     lines, prices and customer within the caller's request (``advance_draft``); else re-priced now.
     ``lines``: its lines as this request saved them (``_relock``), else they are read."""
@@ -836,7 +852,7 @@ def _submit_step(
         events.append((EventType.APPROVAL_REQUESTED, {"reasons": reasons}))
     if reserved:
         events.append((EventType.STOCK_RESERVED, {"lines": reserved}))
-    return _Step(
+    return OrderStep(
         ["status", "submitted_at", "approval_reasons", "approval_status", "approved_at", "approved_by"],
         events,
         "order.submit",
@@ -845,14 +861,22 @@ def _submit_step(
 
 
 @transaction.atomic
-def advance_draft(*, order: SalesOrder, by: Any, note: str = "", confirm: bool = False) -> SalesOrder:
+def advance_draft(
+    *,
+    order: SalesOrder,
+    by: Any,
+    note: str = "",
+    confirm: bool = False,
+    on_confirm: OnConfirm | None = None,
+) -> SalesOrder:
     """Submit a draft just created or edited in this request (``create_order`` / ``update_order``),
     record the customer's confirmation (``note``) and confirm it (``confirm``) — each only when the
     status table allows it then — under one lock, saved once (the version still goes up by one per
     action, each action has its events and audit entry). The approval reasons stored with the draft
     (computed from its lines when it was created or last edited) are used, not recomputed.
 
-    Confirming here reserves stock; the plan is the caller's (``fulfillment.actions.place_order``).
+    Confirming here reserves stock, and runs ``on_confirm`` (the plan: ``fulfillment.actions``), saved
+    with the steps.
     """
     locked, lines = _relock(order)
     _begin(order, "submit", by, locked=locked)
@@ -864,6 +888,8 @@ def advance_draft(*, order: SalesOrder, by: Any, note: str = "", confirm: bool =
         steps.append(_record_confirmation_step(locked, note))
     if confirm and _may(locked, "confirm", by):
         steps.append(_confirm_step(locked, by, lines=submitted.lines))
+        if on_confirm is not None:
+            steps.append(on_confirm(locked, submitted.lines or [], by))
     locked.saved_lines = submitted.lines  # type: ignore[attr-defined]  # as saved now (reserved in place)
     return _finish_steps(locked, steps, by=by)
 
@@ -960,10 +986,10 @@ def record_customer_confirmation(*, order: SalesOrder, by: Any, note: str) -> Sa
     return _finish_steps(locked, [_record_confirmation_step(locked, text)], by=by)
 
 
-def _record_confirmation_step(locked: SalesOrder, note: str) -> _Step:
+def _record_confirmation_step(locked: SalesOrder, note: str) -> OrderStep:
     locked.confirmation_status = ConfirmationStatus.CONFIRMED
     locked.customer_confirmed_at = timezone.now()
-    return _Step(
+    return OrderStep(
         ["confirmation_status", "customer_confirmed_at"],
         [(EventType.CUSTOMER_CONFIRMED, {"note": note, "recorded": True})],
         "order.record_customer_confirmation",
@@ -1054,16 +1080,20 @@ def customer_request_change(*, token: str, message: str, ip: str | None = None) 
 
 
 @transaction.atomic
-def confirm_order(*, order: SalesOrder, by: Any) -> SalesOrder:
-    """Confirm the order: reserve every line's stock, all or nothing (StockShort lists every short line).
+def confirm_order(*, order: SalesOrder, by: Any, on_confirm: OnConfirm | None = None) -> SalesOrder:
+    """Confirm the order: reserve every line's stock, all or nothing (StockShort lists every short line),
+    and run ``on_confirm`` (see ``OnConfirm``), saved with the confirmation.
 
     Lines already reserved at submission or approval (``stock.reserve_on``) are not reserved again.
     """
     locked = _begin(order, "confirm", by)
-    return _finish_steps(locked, [_confirm_step(locked, by)], by=by)
+    steps = [_confirm_step(locked, by)]
+    if on_confirm is not None:
+        steps.append(on_confirm(locked, steps[0].lines or [], by))
+    return _finish_steps(locked, steps, by=by)
 
 
-def _confirm_step(locked: SalesOrder, by: Any, *, lines: list[SalesOrderLine] | None = None) -> _Step:
+def _confirm_step(locked: SalesOrder, by: Any, *, lines: list[SalesOrderLine] | None = None) -> OrderStep:
     if lines is None:
         lines = list(locked.lines.select_related("product", "warehouse").order_by("line_no"))
     reserved = _reserve_all(locked, by, action="confirm", lines=lines)
@@ -1073,7 +1103,7 @@ def _confirm_step(locked: SalesOrder, by: Any, *, lines: list[SalesOrderLine] | 
     events: list[tuple[str, dict[str, Any]]] = [(EventType.CONFIRMED, {})]
     if reserved:
         events.append((EventType.STOCK_RESERVED, {"lines": reserved}))
-    return _Step(["status", "confirmed_at"], events, "order.confirm")
+    return OrderStep(["status", "confirmed_at"], events, "order.confirm", lines=lines)
 
 
 def _record_first_sales(order: SalesOrder, lines: list[SalesOrderLine]) -> None:

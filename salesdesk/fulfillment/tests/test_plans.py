@@ -2,13 +2,17 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from salesdesk.accounts.models import User
 from salesdesk.core.errors import Forbidden, InvalidInput
+from salesdesk.core.models import AuditLog
 from salesdesk.fulfillment import plans
-from salesdesk.fulfillment.models import OrderPlan, PlanStep
+from salesdesk.fulfillment.models import OrderPlan, PlanStep, PlanTemplate, PlanTemplateStep
 from salesdesk.fulfillment.models.plans import StepLoad
 from salesdesk.orders.errors import StockShort
-from salesdesk.orders.models import OrderEvent
+from salesdesk.orders.models import OrderEvent, SalesOrder
 
 from .plans_factories import dept, line, make_product, make_warehouse, ready_order, stock
 
@@ -85,6 +89,62 @@ def test_refused_confirm_creates_no_plan(salesperson, manager, admin_user):
     assert order.status == "submitted"
     assert OrderPlan.objects.filter(order=order).count() == 0
     assert OrderEvent.objects.filter(order=order).count() == events
+
+
+def test_confirmation_and_plan_are_saved_together(salesperson, manager, admin_user):
+    """The plan's promised date goes into the confirmation's one UPDATE (no version of its own), its
+    event and audit entry into the confirmation's INSERTs; no savepoint or "has it a plan?" read of
+    its own."""
+    product = make_product()
+    stock(product, make_warehouse(), "10", by=admin_user)
+    order = ready_order(salesperson, manager, [line(product, "2")])
+    version = order.version
+    before = AuditLog.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    with CaptureQueriesContext(connection) as queries:
+        plans.confirm_order_with_plan(order=order, by=salesperson)
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum(s.startswith('UPDATE "orders_salesorder"') for s in sql) == 1
+    assert sum(s.startswith('INSERT INTO "orders_orderevent"') for s in sql) == 1
+    assert sum(s.startswith('INSERT INTO "core_auditlog"') for s in sql) == 1
+    # inside the test's transaction: confirm_order's block and reserve_many's (nothing for the plan)
+    assert len([s for s in sql if s.startswith("SAVEPOINT")]) == 2
+    assert not [s for s in sql if 'FROM "fulfillment_orderplan"' in s]
+    stored = SalesOrder.objects.get(pk=order.pk)
+    plan_due = PlanStep.objects.get(order=order, code="sign").planned_due
+    assert (stored.status, stored.version, stored.promised_date) == ("confirmed", version + 1, plan_due)
+    entries = list(AuditLog.objects.filter(id__gt=before).order_by("id").values_list("action", "data"))
+    assert entries == [("order.confirm", {}), ("plan.generate", {"template": "STD"})]
+    event = OrderEvent.objects.get(order=order, type="plan_generated")
+    assert event.data == {"template": "STD", "steps": 7, "promised_date": plan_due.isoformat()}
+
+
+def test_step_owners_default_owner_then_salesperson_then_first_member(
+    monkeypatch, salesperson, manager, admin_user, user_factory
+):
+    """Each step's owner: the template's default owner while active; the salesperson for the sales
+    department's steps; the department's first active member; else the salesperson."""
+    on(monkeypatch, D(2026, 6, 1))
+    first_shipper = user_factory("planner", username="ship1", department=dept("WH"))
+    user_factory("planner", username="ship2", department=dept("WH"))
+    retired = user_factory("planner", username="qc-old", department=dept("QC"))
+    chosen = user_factory("planner", username="prep1", department=dept("PROD"))
+    steps = PlanTemplateStep.objects.filter(template=PlanTemplate.objects.get(code="STD"))
+    steps.filter(code="prepare").update(default_owner=chosen)
+    steps.filter(code="inspect").update(default_owner=retired)
+    User.objects.filter(department=dept("QC")).update(is_active=False)
+    product = make_product()
+    stock(product, make_warehouse(), "10", by=admin_user)
+    order = ready_order(salesperson, manager, [line(product, "2")])
+
+    plans.confirm_order_with_plan(order=order, by=salesperson)
+
+    owners = dict(PlanStep.objects.filter(order=order).values_list("code", "owner_id"))
+    assert owners["prepare"] == chosen.pk  # default owner, active
+    assert owners["inspect"] == salesperson.pk  # default owner retired, nobody active in QC
+    assert owners["ship"] == first_shipper.pk  # first active member (lowest id)
+    assert owners["sign"] == salesperson.pk  # the sales department's step
 
 
 @pytest.fixture
