@@ -21,7 +21,7 @@ import time
 import uuid
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -138,31 +138,62 @@ def seal_audit_chain(*, wait: bool = True, batch: int = 2000) -> int:
     """
     sealed = 0
     with transaction.atomic():
-        Sequence.objects.get_or_create(prefix=_LOCK_PREFIX, day=_LOCK_DAY)
-        lock = (
-            Sequence.objects.select_for_update(skip_locked=not wait)
-            .filter(prefix=_LOCK_PREFIX, day=_LOCK_DAY)
-            .first()
-        )
+        lock = _seal_lock(wait)
         if lock is None:
             return 0
-        tail = AuditLog.objects.filter(pk=lock.last_value).exclude(hash__startswith=PENDING)
-        if not lock.last_value or not tail.exists():
-            tail = AuditLog.objects.exclude(hash__startswith=PENDING).order_by("-id")
-        prev = tail.values_list("hash", flat=True).first() or ""
+        prev = (
+            AuditLog.objects.filter(pk=lock.last_value)
+            .exclude(hash__startswith=PENDING)
+            .values_list("hash", flat=True)
+            .first()
+            if lock.last_value
+            else None
+        )
+        if prev is None:  # no mark yet, or its row is gone: the newest sealed row
+            sealed_rows = AuditLog.objects.exclude(hash__startswith=PENDING).order_by("-id")
+            prev = sealed_rows.values_list("hash", flat=True).first() or ""
         while True:
             rows = list(AuditLog.objects.filter(hash__startswith=PENDING).order_by("id")[:batch])
-            if not rows:
-                break
+            links: list[tuple[int, str, str]] = []
             for entry in rows:
-                entry.prev_hash = prev
-                entry.hash = prev = _digest(prev, _hashed_fields(entry))
-            AuditLog.objects.bulk_update(rows, ["prev_hash", "hash"])
-            lock.last_value = rows[-1].pk
+                entry.prev_hash, entry.hash = prev, _digest(prev, _hashed_fields(entry))
+                links.append((entry.pk, entry.prev_hash, entry.hash))
+                prev = entry.hash
+            _write_links(links)
             sealed += len(rows)
+            if rows:
+                lock.last_value = rows[-1].pk
+            if len(rows) < batch:
+                break
         if sealed:
             Sequence.objects.filter(pk=lock.pk).update(last_value=lock.last_value)
     return sealed
+
+
+def _seal_lock(wait: bool) -> Sequence | None:
+    """The "__audit__" row, locked (created the first time); None when ``wait`` is False and another
+    process holds it."""
+    rows = Sequence.objects.select_for_update(skip_locked=not wait).filter(prefix=_LOCK_PREFIX, day=_LOCK_DAY)
+    lock = rows.first()
+    if lock is None and not Sequence.objects.filter(prefix=_LOCK_PREFIX, day=_LOCK_DAY).exists():
+        Sequence.objects.get_or_create(prefix=_LOCK_PREFIX, day=_LOCK_DAY)
+        lock = rows.first()
+    return lock
+
+
+def _write_links(links: list[tuple[int, str, str]]) -> None:
+    """Set (id, prev_hash, hash) on many rows in one UPDATE joined to a VALUES list (PostgreSQL and
+    SQLite ≥ 3.33 both name its columns column1, column2 …)."""
+    if not links:
+        return
+    table = AuditLog._meta.db_table
+    values = ", ".join(["(%s, %s, %s)"] * len(links))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET prev_hash = v.column2, hash = v.column3 "
+            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+            [value for link in links for value in link],
+        )
 
 
 @task()

@@ -153,3 +153,19 @@ def test_the_sealer_finds_pending_entries_through_the_partial_index(admin_user):
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = query.explain()
     assert "core_audit_pending" in plan
+
+
+def test_sealing_in_batches_writes_one_update_per_batch_and_one_chain(admin_user, django_assert_num_queries):
+    """Five entries sealed two at a time: three batches, each written in one UPDATE, chained in id order
+    across the batches; the mark is the last one. The statements: lock, last sealed hash, then per batch
+    read + UPDATE (the last batch is short: no extra read), the mark."""
+    seal_audit_chain()
+    entries = [record_audit(action="test.batch", by=admin_user, data={"n": n}) for n in range(5)]
+    with django_assert_num_queries(2 + 3 * 2 + 1 + 2):  # + SAVEPOINT / RELEASE of the test's transaction
+        assert seal_audit_chain(batch=2) == 5
+    for entry in entries:
+        entry.refresh_from_db()
+    assert [e.prev_hash for e in entries[1:]] == [e.hash for e in entries[:-1]]
+    assert all(len(e.hash) == 64 for e in entries)
+    assert Sequence.objects.get(prefix="__audit__").last_value == entries[-1].id
+    assert verify_audit_chain() is None
