@@ -424,9 +424,8 @@ def reserve_stock(
     return moves[0]
 
 
-@transaction.atomic
 def reserve_many(
-    *, items: list[tuple[Product, Warehouse, Any]], reference: str, by: Any = None
+    *, items: list[tuple[Product, Warehouse, Any]], reference: str, by: Any = None, savepoint: bool = True
 ) -> list[StockMove]:
     """Reserve several (product, warehouse, qty) for one document, all or nothing.
 
@@ -436,11 +435,16 @@ def reserve_many(
     raises ``ShortItems`` with an ``InsufficientStock`` per short item (by index in ``items``) and
     nothing stays reserved. Returns the ledger rows in the order of ``items`` (their ids follow the
     lock order).
+
+    ``savepoint=False``: inside a caller's atomic block that ends (rolls back) when ``ShortItems`` is
+    raised, instead of going on in the same transaction: the UPDATEs made before the short item are
+    undone with it, and the two statements of a savepoint are saved (``orders.services._reserve_all``).
     """
-    shortages, moves = _reserve(items, reference=reference, by=by, field_of=lambda i: f"items.{i}.qty")
-    if shortages:
-        raise ShortItems(shortages)
-    return moves
+    with transaction.atomic(savepoint=savepoint):
+        shortages, moves = _reserve(items, reference=reference, by=by, field_of=lambda i: f"items.{i}.qty")
+        if shortages:
+            raise ShortItems(shortages)
+        return moves
 
 
 class ShortItems(InsufficientStock):

@@ -1176,12 +1176,14 @@ def _reserve_all(
         todo.append((index, line, need, warehouse))
     # reserve_many locks the stock rows in one global order (product, warehouse), not in line order:
     # two orders with the same products on differently ordered lines would otherwise deadlock.
+    # No savepoint of its own: every caller is an atomic service that StockShort below rolls back.
     if todo:
         try:
             inventory.reserve_many(
                 items=[(line.product, warehouse, need) for _i, line, need, warehouse in todo],
                 reference=order.number,
                 by=by,
+                savepoint=False,
             )
         except inventory.ShortItems as exc:
             for position, short in exc.items:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from salesdesk.core.parameters import set_parameter
 from salesdesk.inventory.models import StockLevel, StockMove
@@ -159,6 +160,23 @@ def test_submit_refused_when_short_reserves_nothing(salesperson: Any, customer: 
     assert snapshot(order) == before
     assert before[0] == "draft"
     assert (ledger(order), levels()) == ([], FREE)
+
+
+def test_a_caller_catching_the_refusal_goes_on_in_its_own_transaction(
+    salesperson: Any, customer: Any, products: Any
+) -> None:
+    """reserve_many keeps no savepoint of its own here: the service's atomic block is rolled back
+    (A's reservation, made before B was found short, with it) and the caller's transaction goes on."""
+    reserve_on("submit")
+    order = draft(salesperson, customer, products, qty_a=4, qty_b=6)
+    before = snapshot(order)
+    with transaction.atomic():
+        with pytest.raises(StockShort):
+            services.submit_order(order=order, by=salesperson)
+        assert (snapshot(order), ledger(order), levels()) == (before, [], FREE)
+        done = services.submit_order(order=draft(salesperson, customer, products, 4, 5), by=salesperson)
+    assert done.status == "submitted"
+    assert levels() == {"A-1": (Decimal(10), Decimal(4)), "B-1": (Decimal(5), Decimal(5))}
 
 
 def test_submit_reports_every_short_line(salesperson: Any, customer: Any, products: Any) -> None:
