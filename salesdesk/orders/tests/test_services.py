@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 from django.core import signing
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from salesdesk.core.errors import InvalidInput
 from salesdesk.core.parameters import set_parameter
+from salesdesk.customers.tests.factories import ContactFactory
 from salesdesk.inventory.models import StockLevel, StockMove
 from salesdesk.orders import confirmation, selectors, services
 from salesdesk.orders.errors import (
@@ -176,6 +179,43 @@ def test_snapshot_survives_master_data_change(salesperson: Any, customer: Any, p
     assert order.ship_receiver == "李娜"
     assert order.ship_region_text
     assert order.contact_name == "王芳"
+
+
+def test_the_contact_snapshot_is_the_primary_contact_mobile_else_landline(
+    salesperson: Any, customer: Any, product: Any
+) -> None:
+    """The order's contact: the primary one, else the first; the mobile, else the landline; none: blank."""
+    customer.contacts.all().delete()
+    order = services.create_order(
+        by=salesperson,
+        customer=customer,
+        lines=[line(product)],
+        customer_po="C-0",
+        acknowledge_duplicate=True,
+    )
+    assert (order.contact_name, order.contact_phone) == ("", "")
+    ContactFactory.create(customer=customer, name="赵一", mobile="13800000001", is_primary=False)
+    ContactFactory.create(customer=customer, name="钱二", mobile="", phone="0755-1234567", is_primary=True)
+    order = services.create_order(
+        by=salesperson,
+        customer=customer,
+        lines=[line(product)],
+        customer_po="C-1",
+        acknowledge_duplicate=True,
+    )
+    assert (order.contact_name, order.contact_phone) == ("钱二", "0755-1234567")
+    customer.contacts.update(is_primary=False)
+    with CaptureQueriesContext(connection) as queries:  # read with the customer, not on its own
+        order = services.create_order(
+            by=salesperson,
+            customer=customer,
+            lines=[line(product)],
+            customer_po="C-2",
+            acknowledge_duplicate=True,
+        )
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "customers_contact"')]
+    stored = SalesOrder.objects.get(pk=order.pk)
+    assert (stored.contact_name, stored.contact_phone) == ("赵一", "13800000001")
 
 
 # --- approval rules ---------------------------------------------------------------------------
