@@ -42,17 +42,24 @@ def place_order(
     the steps had been taken one by one: each step has the separate action's checks, timeline events and
     audit entry (``orders.services.advance_draft``), and confirming plans the order.
 
-    Two transactions: the draft is created first (so the day's number sequence is locked only as long as
-    a plain creation takes), then the steps run together. When a step refuses (stock short, no
-    permission …) none of the steps is kept, the draft stays, and the returned draft carries the error
-    as ``stopped``. Bad input in the order itself or in the note keeps nothing.
-    A replayed ``idempotency_key`` returns the first order as it is now, without repeating the steps.
+    One transaction: the steps are taken on the new order before it is saved (stock reserved, plan
+    scheduled), then the order is numbered and inserted as they leave it (``create_order(advance=…)``).
+    When a step refuses (stock short, no permission …) nothing of that is kept: the draft is saved
+    as it was asked for, and carries the error as ``stopped``. Bad input in the order itself or in the
+    note keeps nothing. A replayed ``idempotency_key`` returns the first order as it is now, without
+    repeating the steps.
     """
     note = clean_note(customer_confirmation)
-    order = order_services.create_order(by=by, **fields)
-    if getattr(order, "replayed", False):
+    if not (submit or confirm or note):
+        return order_services.create_order(by=by, **fields)
+    advance = order_services.Advance(note=note, confirm=confirm, on_confirm=plan_step)
+    try:
+        return order_services.create_order(by=by, advance=advance, **fields)
+    except order_services.StepRefused as refused:
+        order = order_services.create_order(by=by, **fields)
+        if not getattr(order, "replayed", False):
+            order.stopped = refused.error  # type: ignore[attr-defined]
         return order
-    return advance_draft(order=order, by=by, submit=submit, note=note, confirm=confirm)
 
 
 def clean_note(value: Any) -> str:

@@ -15,7 +15,7 @@ from salesdesk.core.errors import Conflict, Forbidden, InvalidInput
 from salesdesk.core.numbering import business_date
 from salesdesk.orders.choices import EventType
 from salesdesk.orders.models import SalesOrder, SalesOrderLine
-from salesdesk.orders.services import OrderStep, confirm_order
+from salesdesk.orders.services import OrderStep, after_insert, confirm_order
 from salesdesk.orders.timeline import record_order_event, record_promised_date
 
 from .calendar import WorkCalendar
@@ -76,9 +76,10 @@ def plan_step(order: SalesOrder, lines: list[SalesOrderLine], by: Any) -> OrderS
     loads from the order type's template, scheduled on working days from the confirmation day; the
     promised date set on the order; the event and audit entry for the confirmation to save with it.
 
-    ``lines`` are the order's lines as the confirmation reserved them. An order is confirmed once
-    (the status table has no way back to "submitted"), so it has no plan yet; the plan's one-to-one
-    key would refuse a second one.
+    ``lines`` are the order's lines as the confirmation reserved them; the order may not be saved yet
+    (``create_order(advance=…)``): the rows are written once it is (``after_insert``). An order is
+    confirmed once (the status table has no way back to "submitted"), so it has no plan yet; the
+    plan's one-to-one key would refuse a second one.
     """
     template, steps = template_for_plan(order.order_type)
     start = business_date(order.confirmed_at) if order.confirmed_at else business_date()
@@ -99,32 +100,36 @@ def plan_step(order: SalesOrder, lines: list[SalesOrderLine], by: Any) -> OrderS
         cal=WorkCalendar(),
         payment_term_days=order.payment_term_days,
     )
-    plan = OrderPlan.objects.create(order=order, template=template, planned_finish=placements[-1].due)
-    new_steps = PlanStep.objects.bulk_create(
-        [
-            PlanStep(
-                plan=plan,
-                order=order,
-                seq=tstep.seq,
-                code=tstep.code,
-                name=tstep.name,
-                department=tstep.department,
-                owner_id=_owner_id_for(tstep, order),
-                status=StepStatus.SKIPPED if placement.skipped else StepStatus.PENDING,
-                planned_start=placement.start,
-                planned_due=placement.due,
-                load=sum((a for _d, a in placement.allocations), ZERO),
-            )
-            for tstep, placement in zip(steps, placements, strict=True)
-        ]
-    )
-    StepLoad.objects.bulk_create(
-        [
-            StepLoad(step=step, department_id=step.department_id, day=day, load=amount)
-            for step, placement in zip(new_steps, placements, strict=True)
-            for day, amount in placement.allocations
-        ]
-    )
+
+    def write() -> None:
+        plan = OrderPlan.objects.create(order=order, template=template, planned_finish=placements[-1].due)
+        new_steps = PlanStep.objects.bulk_create(
+            [
+                PlanStep(
+                    plan=plan,
+                    order=order,
+                    seq=tstep.seq,
+                    code=tstep.code,
+                    name=tstep.name,
+                    department=tstep.department,
+                    owner_id=_owner_id_for(tstep, order),
+                    status=StepStatus.SKIPPED if placement.skipped else StepStatus.PENDING,
+                    planned_start=placement.start,
+                    planned_due=placement.due,
+                    load=sum((a for _d, a in placement.allocations), ZERO),
+                )
+                for tstep, placement in zip(steps, placements, strict=True)
+            ]
+        )
+        StepLoad.objects.bulk_create(
+            [
+                StepLoad(step=step, department_id=step.department_id, day=day, load=amount)
+                for step, placement in zip(new_steps, placements, strict=True)
+                for day, amount in placement.allocations
+            ]
+        )
+
+    after_insert(order, write)  # at once, or right after a new order is inserted
     order.promised_date = placements[delivery_index(steps)].due
     return OrderStep(
         ["promised_date"],

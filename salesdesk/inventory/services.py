@@ -425,7 +425,11 @@ def reserve_stock(
 
 
 def reserve_many(
-    *, items: list[tuple[Product, Warehouse, Any]], reference: str, by: Any = None, savepoint: bool = True
+    *,
+    items: list[tuple[Product, Warehouse, Any]],
+    reference: str | None,
+    by: Any = None,
+    savepoint: bool = True,
 ) -> list[StockMove]:
     """Reserve several (product, warehouse, qty) for one document, all or nothing.
 
@@ -435,6 +439,10 @@ def reserve_many(
     raises ``ShortItems`` with an ``InsufficientStock`` per short item (by index in ``items``) and
     nothing stays reserved. Returns the ledger rows in the order of ``items`` (their ids follow the
     lock order).
+
+    ``reference=None``: the document has no number yet (an order numbered when it is saved, after
+    its stock is reserved): the ledger rows are returned unsaved, for ``save_moves`` in the same
+    transaction once it has one.
 
     ``savepoint=False``: inside a caller's atomic block that ends (rolls back) when ``ShortItems`` is
     raised, instead of going on in the same transaction: the UPDATEs made before the short item are
@@ -468,13 +476,14 @@ _PLACES = Decimal("0.000001")
 
 
 def _reserve(
-    items: list[tuple[Product, Warehouse, Any]], *, reference: str, by: Any, field_of: Any
+    items: list[tuple[Product, Warehouse, Any]], *, reference: str | None, by: Any, field_of: Any
 ) -> tuple[list[tuple[int, InsufficientStock]], list[StockMove]]:
     cleaned = [
         (index, product, warehouse, clean_qty(product, qty, field=field_of(index)))
         for index, (product, warehouse, qty) in enumerate(items)
     ]
-    reference = _clean_reference(reference, required=True)
+    if reference is not None:
+        reference = _clean_reference(reference, required=True)
     protect_safety = bool(get_parameter("stock.available_excludes_safety"))
     sql = _RESERVE_SQL.format(table=StockLevel._meta.db_table, safety="safety_qty" if protect_safety else "0")
     shortages: list[tuple[int, InsufficientStock]] = []
@@ -501,14 +510,24 @@ def _reserve(
                 from_reservation=False,
                 on_hand_after=on_hand,
                 reserved_after=reserved,
-                reference=reference,
+                reference=reference or "",
                 note="",
                 created_by=actor,
             )
         if shortages:  # the caller raises: its atomic block undoes the UPDATEs already made
             return sorted(shortages, key=lambda s: s[0]), []
-        StockMove.objects.bulk_create(list(moves.values()))  # ledger ids follow the lock order
+        if reference is not None:
+            StockMove.objects.bulk_create(list(moves.values()))  # ledger ids follow the lock order
     return [], [moves[i] for i in sorted(moves)]
+
+
+def save_moves(moves: list[StockMove], *, reference: str) -> None:
+    """Save the ledger rows ``reserve_many(reference=None)`` returned, now that their document has its
+    number, in one INSERT (in the lock order their ids would have had)."""
+    reference = _clean_reference(reference, required=True)
+    for move in moves:
+        move.reference = reference
+    StockMove.objects.bulk_create(sorted(moves, key=lambda m: (m.product_id, m.warehouse_id)))
 
 
 def _check_held(product: Product, warehouse: Warehouse, reference: str, q: Decimal) -> None:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from salesdesk.accounts.scope import owner_scope_q
 from salesdesk.core.audit import audit_entry, record_audit, record_audits
 from salesdesk.core.context import current_ip
-from salesdesk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from salesdesk.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from salesdesk.core.numbering import business_date, next_number
 from salesdesk.core.parameters import get_parameter, get_parameters
 from salesdesk.customers.models import Address, Contact, Customer
@@ -395,9 +395,16 @@ def create_order(
     idempotency_key: str | None = None,
     acknowledge_duplicate: bool = False,
     copied_from: SalesOrder | None = None,
+    advance: Advance | None = None,
 ) -> SalesOrder:
     """Create a draft order; the same idempotency key from the same user returns the first order
-    (then marked ``replayed = True``, so a caller does not repeat what followed the first creation)."""
+    (then marked ``replayed = True``, so a caller does not repeat what followed the first creation).
+
+    ``advance``: take the draft on at once (see ``Advance``) and insert the order as the steps leave
+    it — one transaction, the order row written once, the steps' events and audit entries with the
+    creation's — as if ``advance_draft`` had followed. When a step refuses, nothing is saved and
+    ``StepRefused`` carries the refusal (``fulfillment.actions.place_order`` then saves the draft).
+    """
     if not by.has_perm("orders.add_salesorder"):
         raise Forbidden()
     key = (str(idempotency_key).strip() or None) if idempotency_key is not None else None
@@ -425,6 +432,7 @@ def create_order(
                 idempotency_key=key,
                 acknowledge_duplicate=acknowledge_duplicate,
                 copied_from=copied_from,
+                advance=advance,
             )
     except (IntegrityError, PossibleDuplicate):
         # A concurrent request with the same key committed first — its order won the unique constraint,
@@ -462,6 +470,7 @@ def _create(
     idempotency_key: str | None,
     acknowledge_duplicate: bool,
     copied_from: SalesOrder | None,
+    advance: Advance | None = None,
 ) -> SalesOrder:
     errors: dict[str, list[str]] = {}
     cust = addr = None
@@ -535,19 +544,29 @@ def _create(
     _snapshot(order, cust, addr)
     new_lines = _apply_quote(order, quote)
     order.approval_reasons = approval_reasons(customer=cust, order_type=kind, quote=quote)
+    steps: list[OrderStep] = []
+    if advance is not None:
+        order.pending_writes = []  # type: ignore[attr-defined]  # see after_insert
+        try:  # stock is reserved here (its rows locked before the number's)
+            steps = _advance_steps(order, new_lines, by, advance)
+        except DomainError as exc:
+            raise StepRefused(exc) from exc
+        order.version += sum(1 for step in steps if step.new_version)
     # the number last: its counter row stays locked until commit, and concurrent creations wait on it
     order.number = next_number(prefix, on=today)
     order.save()
     SalesOrderLine.objects.bulk_create(new_lines)
     order.saved_lines = new_lines  # type: ignore[attr-defined]  # see _relock
+    for write in getattr(order, "pending_writes", ()):
+        write()
     data: dict[str, Any] = {"total_amount": str(order.total_amount), "lines": len(new_lines)}
     if copied_from is not None:
         data["copied_from"] = copied_from.number
-    _event(order, EventType.CREATED, by=by, data=data)
+    events: list[tuple[str, dict[str, Any]]] = [(EventType.CREATED, data)]
     if duplicates:
-        _event(order, EventType.DUPLICATE_ACKNOWLEDGED, by=by, data={"duplicates": duplicates})
-    record_audit(action="order.create", by=by, obj=order, data={"number": order.number})
-    _after_commit(order, "created")
+        events.append((EventType.DUPLICATE_ACKNOWLEDGED, {"duplicates": duplicates}))
+    created = OrderStep([], events, "order.create", audit_data={"number": order.number}, new_version=False)
+    _record_steps(order, [created, *steps], by=by)
     return order
 
 
@@ -745,6 +764,13 @@ def _finish_steps(
     order.version += sum(1 for step in steps if step.new_version)
     fields = dict.fromkeys(f for step in steps for f in step.fields)
     order.save(update_fields=[*fields, "version", "updated_at"])
+    return _record_steps(order, steps, by=by, ip=ip, actor_name=actor_name)
+
+
+def _record_steps(
+    order: SalesOrder, steps: list[OrderStep], *, by: Any, ip: str | None = None, actor_name: str = ""
+) -> SalesOrder:
+    """The steps' events in one INSERT and their audit entries in one INSERT, logged after commit."""
     user = by if getattr(by, "pk", None) else None
     OrderEvent.objects.bulk_create(
         OrderEvent(
@@ -892,19 +918,55 @@ def advance_draft(
     with the steps.
     """
     locked, lines = _relock(order)
-    _begin(order, "submit", by, locked=locked)
+    steps = _advance_steps(locked, lines, by, Advance(note=note, confirm=confirm, on_confirm=on_confirm))
+    locked.saved_lines = steps[0].lines  # type: ignore[attr-defined]  # as saved now (reserved in place)
+    return _finish_steps(locked, steps, by=by)
+
+
+@dataclass
+class Advance:
+    """How far to take a draft at once (``advance_draft``, ``create_order(advance=…)``): submit, then
+    record the customer's confirmation (``note``, cleaned) and confirm (``confirm``, with
+    ``on_confirm``) — each only when the status table allows it then."""
+
+    note: str = ""
+    confirm: bool = False
+    on_confirm: OnConfirm | None = None
+
+
+def _advance_steps(
+    draft: SalesOrder, lines: list[SalesOrderLine] | None, by: Any, advance: Advance
+) -> list[OrderStep]:
+    """Take the steps of ``advance`` on a locked draft, or on a new one not saved yet (``_create``)."""
+    _begin(draft, "submit", by, locked=draft)
     # the reasons stored with the draft: computed by create_order or, when somebody edited it since, by
     # that edit (update_order) from the lines as they are now
-    submitted = _submit_step(locked, by, reasons=locked.approval_reasons, lines=lines)
+    submitted = _submit_step(draft, by, reasons=draft.approval_reasons, lines=lines)
     steps = [submitted]
-    if note and _may(locked, "record_customer_confirmation", by):
-        steps.append(_record_confirmation_step(locked, note))
-    if confirm and _may(locked, "confirm", by):
-        steps.append(_confirm_step(locked, by, lines=submitted.lines))
-        if on_confirm is not None:
-            steps.append(on_confirm(locked, submitted.lines or [], by))
-    locked.saved_lines = submitted.lines  # type: ignore[attr-defined]  # as saved now (reserved in place)
-    return _finish_steps(locked, steps, by=by)
+    if advance.note and _may(draft, "record_customer_confirmation", by):
+        steps.append(_record_confirmation_step(draft, advance.note))
+    if advance.confirm and _may(draft, "confirm", by):
+        steps.append(_confirm_step(draft, by, lines=submitted.lines))
+        if advance.on_confirm is not None:
+            steps.append(advance.on_confirm(draft, submitted.lines or [], by))
+    return steps
+
+
+class StepRefused(Exception):
+    """``create_order(advance=…)``: a step refused (``error``); nothing was saved, not even the draft."""
+
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def after_insert(order: SalesOrder, write: Callable[[], object]) -> None:
+    """Write rows that point at the order (ledger, plan …): now when it is saved, else right after
+    ``_create`` inserts it in its final state, in the same transaction."""
+    if order.pk is not None:
+        write()
+    else:
+        order.pending_writes.append(write)  # type: ignore[attr-defined]
 
 
 def _may(locked: SalesOrder, action_name: str, by: Any) -> bool:
@@ -1126,9 +1188,12 @@ def _record_first_sales(order: SalesOrder, lines: list[SalesOrderLine]) -> None:
     """
     at = order.confirmed_at or timezone.now()
     product_ids = sorted({line.product_id for line in lines})
-    ProductFirstSale.objects.bulk_create(
-        [ProductFirstSale(product_id=pk, order=order, confirmed_at=at) for pk in product_ids],
-        ignore_conflicts=True,
+    after_insert(
+        order,
+        lambda: ProductFirstSale.objects.bulk_create(
+            [ProductFirstSale(product_id=pk, order=order, confirmed_at=at) for pk in product_ids],
+            ignore_conflicts=True,
+        ),
     )
 
 
@@ -1190,11 +1255,12 @@ def _reserve_all(
     # reserve_many locks the stock rows in one global order (product, warehouse), not in line order:
     # two orders with the same products on differently ordered lines would otherwise deadlock.
     # No savepoint of its own: every caller is an atomic service that StockShort below rolls back.
+    moves: list[Any] = []
     if todo:
         try:
-            inventory.reserve_many(
+            moves = inventory.reserve_many(
                 items=[(line.product, warehouse, need) for _i, line, need, warehouse in todo],
-                reference=order.number,
+                reference=order.number if order.pk is not None else None,  # a new order: numbered later
                 by=by,
                 savepoint=False,
             )
@@ -1210,6 +1276,10 @@ def _reserve_all(
         line.reserved_qty = line.qty
         by_warehouse[warehouse.pk].append(line.pk)
         reserved.append({"line_no": line.line_no, "warehouse": warehouse.code, "qty": _qty(need)})
+    if order.pk is None:  # a new order: its lines are inserted as they are now, the ledger after it
+        if moves:
+            after_insert(order, lambda: inventory.save_moves(moves, reference=order.number))
+        return sorted(reserved, key=lambda r: r["line_no"])
     for warehouse_id, line_ids in by_warehouse.items():  # one UPDATE per warehouse, usually one
         SalesOrderLine.objects.filter(pk__in=line_ids).update(
             warehouse_id=warehouse_id, reserved_qty=F("qty")

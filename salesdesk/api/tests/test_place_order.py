@@ -210,3 +210,118 @@ def test_create_and_confirm_reads_do_not_grow_with_the_lines(
     assert reads_1 == reads_6, counts
     assert (updates_1, updates_6) == (1, 6)
     assert total_6 - total_1 == 5, counts
+
+
+def test_create_and_confirm_writes_the_order_once_after_the_stock(
+    api_client_for: Any, salesperson: Any, known: dict[str, Any]
+) -> None:
+    """The steps are taken before the order is saved: one INSERT of the order as they leave it (no
+    UPDATE of it or its lines), the creation's and the steps' events and audit entries in one INSERT
+    each; the stock rows are locked before the day's number row (a consistent lock order, and the number
+    is held only for the inserts)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_client_for(salesperson)
+    client.get("/api/orders?limit=1")  # the token's last-used time is written on its first use
+    with CaptureQueriesContext(connection) as queries:
+        out = client.post("/api/orders", _body(known, confirm=True, customer_confirmation="电话确认")).json()
+    assert out["status"] == "confirmed"
+    sql = [q["sql"] for q in queries.captured_queries]
+
+    def count(prefix: str) -> int:
+        return sum(1 for q in sql if q.startswith(prefix))
+
+    assert count('INSERT INTO "orders_salesorder"') == 1
+    assert count('UPDATE "orders_salesorder') == 0  # neither the order nor its lines
+    assert (count('INSERT INTO "orders_orderevent"'), count('INSERT INTO "core_auditlog"')) == (1, 1)
+    number = next(i for i, q in enumerate(sql) if "core_sequence" in q)
+    reserve = next(i for i, q in enumerate(sql) if q.startswith("UPDATE inventory_stocklevel"))
+    assert reserve < number
+    assert next(i for i, q in enumerate(sql) if q.startswith("INSERT")) == number
+
+
+def _facts(order: SalesOrder) -> dict[str, Any]:
+    """What an order is, without what differs between two orders made the same way (ids, numbers,
+    times, nonces, stock levels after)."""
+    from salesdesk.fulfillment.models import PlanStep
+    from salesdesk.inventory.models import StockMove
+
+    order.refresh_from_db()
+    skip = {"id", "number", "customer_po", "idempotency_key", "confirmation_nonce", "created_at"}
+    skip |= {"updated_at", "submitted_at", "confirmed_at", "customer_confirmed_at"}
+    fields = {f.attname: getattr(order, f.attname) for f in order._meta.concrete_fields if f.name not in skip}
+    line_skip = {"id", "order_id"}
+    lines = [
+        {f.attname: getattr(x, f.attname) for f in x._meta.concrete_fields if f.attname not in line_skip}
+        for x in order.lines.order_by("line_no")
+    ]
+    events = [(e.type, e.actor_id, e.data) for e in OrderEvent.objects.filter(order=order).order_by("id")]
+    audits = [
+        (a.action, a.actor_id, {k: v for k, v in a.data.items() if k != "number"})
+        for a in AuditLog.objects.filter(object_id=str(order.pk), object_type="orders.salesorder").order_by(
+            "id"
+        )
+    ]
+    moves = list(
+        StockMove.objects.filter(reference=order.number)
+        .order_by("id")
+        .values_list("kind", "product_id", "warehouse_id", "qty", "created_by_id")
+    )
+    steps = list(
+        PlanStep.objects.filter(order=order)
+        .order_by("seq")
+        .values_list("code", "owner_id", "status", "planned_start", "planned_due", "load")
+    )
+    return {
+        "order": fields,
+        "lines": lines,
+        "events": events,
+        "audits": audits,
+        "moves": moves,
+        "plan": steps,
+    }
+
+
+def test_one_request_leaves_what_create_then_advance_leaves(
+    api_client_for: Any, salesperson: Any, known: dict[str, Any]
+) -> None:
+    """The order inserted in its final state is the order the separate steps would have made: every
+    field, line, event, audit entry, ledger row and plan step (besides ids, numbers and times)."""
+    from salesdesk.fulfillment.actions import advance_draft
+
+    body = _body(known, confirm=True, customer_confirmation="电话确认")
+    one = api_client_for(salesperson).post("/api/orders", body).json()
+    draft = services.create_order(
+        by=salesperson,
+        customer=known["customer"],
+        lines=[line(known["product"], 3)],
+        customer_po="PO-other",
+        acknowledge_duplicate=True,
+    )
+    two = advance_draft(order=draft, by=salesperson, submit=True, note="电话确认", confirm=True)
+    assert two.status == "confirmed"
+    first, second = _facts(SalesOrder.objects.get(pk=one["id"])), _facts(two)
+    # the second acknowledged the first as a possible duplicate: that event is the one difference
+    ack = [e for e in second["events"] if e[0] == "duplicate_acknowledged"]
+    assert len(ack) == 1
+    second["events"].remove(ack[0])
+    assert {k: v for k, v in first["order"].items() if second["order"][k] != v} == {}
+    assert first == second
+    assert first["moves"]
+    assert first["plan"]
+    assert len(first["audits"]) == 5
+
+
+def test_a_refused_step_gives_its_number_back(
+    api_client_for: Any, salesperson: Any, known: dict[str, Any]
+) -> None:
+    """The refused attempt's number is rolled back with it: the draft saved instead takes it, gapless."""
+    client = api_client_for(salesperson)
+    before = client.post("/api/orders", _body(known, qty=2)).json()["number"]
+    short = client.post("/api/orders", _body(known, qty=50, confirm=True, customer_confirmation="电话确认"))
+    after = client.post("/api/orders", _body(known, qty=4)).json()["number"]
+    draft = short.json()
+    assert (draft["status"], draft["stopped"]["code"]) == ("draft", "stock_short")
+    sequence = [int(n.rsplit("-", 1)[1]) for n in (before, draft["number"], after)]
+    assert sequence == [sequence[0], sequence[0] + 1, sequence[0] + 2]

@@ -19,7 +19,7 @@ from salesdesk.core.errors import DomainError, InvalidInput, NotFound
 from salesdesk.core.parameters import get_parameter
 from salesdesk.customers import selectors as customer_selectors
 from salesdesk.customers.models import Customer
-from salesdesk.fulfillment.actions import advance_draft, clean_note
+from salesdesk.fulfillment.actions import advance_draft, clean_note, place_order
 from salesdesk.orders import selectors, services
 from salesdesk.orders.choices import BEHAVIOUR, OrderType, PriceMode, Status
 from salesdesk.orders.errors import PossibleDuplicate, StaleOrder
@@ -259,9 +259,12 @@ def _save(
     kwargs = order_kwargs(form, customer)
     by = request_user(request)
     try:
-        if order is None:
-            saved = services.create_order(
+        if order is None:  # "submit and confirm": created and taken on in one transaction
+            saved = place_order(
                 by=by,
+                submit=confirm,
+                customer_confirmation=note,
+                confirm=confirm,
                 idempotency_key=form["token"],
                 acknowledge_duplicate=form["acknowledge_duplicate"],
                 **kwargs,
@@ -297,8 +300,10 @@ def _save(
     except InvalidInput as exc:
         ctx = _entry_context(request, form, order=order, errors=map_errors(exc.fields, form))
         return _render_entry(request, ctx, 422)
-    if confirm and saved.status == Status.DRAFT and not getattr(saved, "replayed", False):
-        saved = advance_draft(order=saved, by=by, submit=True, note=note, confirm=True)
+    replayed = getattr(saved, "replayed", False)
+    if confirm and not replayed and (order is None or saved.status == Status.DRAFT):
+        if order is not None:  # an edited draft: the steps follow the edit
+            saved = advance_draft(order=saved, by=by, submit=True, note=note, confirm=True)
         stopped = getattr(saved, "stopped", None)
         if stopped is not None:
             messages.error(request, stopped.message)

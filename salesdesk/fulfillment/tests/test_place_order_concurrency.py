@@ -1,0 +1,71 @@
+"""Orders created and confirmed in one go, at once, on PostgreSQL: the stock rows are locked before the
+day's number row, by every such creation in the same order, so none deadlocks; a refused one gives its
+number back to the draft saved instead, and the numbers stay gapless."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from salesdesk.core.parameters import set_parameter
+from salesdesk.fulfillment.actions import place_order
+from salesdesk.fulfillment.models import OrderPlan
+from salesdesk.inventory.models import StockLevel
+from salesdesk.orders import services
+from salesdesk.orders.models import SalesOrder
+from salesdesk.orders.tests.factories import line, make_customer, make_product, make_warehouse, stock
+from salesdesk.orders.tests.test_concurrency import run_threads
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_thirty_orders_created_and_confirmed_at_once_for_ten_units(
+    salesperson: Any, manager: Any, admin_user: Any
+) -> None:
+    set_parameter(key="approval.new_customer", value=False, by=admin_user)
+    warehouse = make_warehouse(code="SZ")
+    hot, plenty = make_product(sku="HOT-A"), make_product(sku="PLENTY-B")
+    stock(hot, warehouse, 10, admin_user)
+    stock(plenty, warehouse, 1000, admin_user)
+    # both products sold before (no new-product approval); a pre-order reserves nothing
+    first = services.create_order(
+        by=salesperson,
+        customer=make_customer(salesperson),
+        lines=[line(hot, 1), line(plenty, 1)],
+        order_type="preorder",
+    )
+    first = services.submit_order(order=first, by=salesperson)
+    first = services.approve_order(order=first, by=manager)
+    first = services.record_customer_confirmation(order=first, by=salesperson, note="电话")
+    services.confirm_order(order=first, by=salesperson)
+    customers = [make_customer(salesperson) for _ in range(30)]
+
+    def work(i: int) -> SalesOrder:
+        # half the orders list the products the other way round: the lock order must not follow them
+        lines = [line(hot, 1), line(plenty, 2)] if i % 2 else [line(plenty, 2), line(hot, 1)]
+        return place_order(
+            by=salesperson,
+            customer=customers[i],
+            lines=lines,
+            customer_confirmation="电话确认",
+            confirm=True,
+        )
+
+    results = run_threads(30, work)
+
+    assert all(isinstance(r, SalesOrder) for r in results), [
+        r for r in results if not isinstance(r, SalesOrder)
+    ]
+    confirmed = [r for r in results if r.status == "confirmed"]
+    drafts = [r for r in results if r.status == "draft"]
+    assert (len(confirmed), len(drafts)) == (10, 20)
+    assert {getattr(r, "stopped", None).code for r in drafts} == {"stock_short"}  # type: ignore[union-attr]
+    levels = dict(StockLevel.objects.values_list("product__sku", "reserved_qty"))
+    assert levels == {"HOT-A": Decimal(10), "PLENTY-B": Decimal(20)}
+    assert OrderPlan.objects.filter(order__in=[r.pk for r in confirmed]).count() == 10
+    day = timezone.localdate().strftime("%Y%m%d")
+    numbers = sorted(r.number for r in results)
+    assert numbers == [f"XSDD{day}-{k:04d}" for k in range(2, 32)]  # 0001: the first order
