@@ -18,8 +18,7 @@ from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +28,7 @@ from salesdesk.core.context import current_ip
 from salesdesk.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from salesdesk.core.numbering import business_date, next_number
 from salesdesk.core.parameters import get_parameter, get_parameters
-from salesdesk.customers.models import Address, Contact, Customer
+from salesdesk.customers.models import Address, Customer
 from salesdesk.inventory import services as inventory
 from salesdesk.inventory.models import Warehouse
 from salesdesk.pricing import calc
@@ -101,19 +100,7 @@ def _resolve_customer(by: Any, customer: Any) -> Customer:
         pk = int(pk)
     except (TypeError, ValueError):
         raise InvalidInput.single("customer", _("Choose a customer.")) from None
-    primary = Contact.objects.filter(customer_id=OuterRef("pk")).order_by("-is_primary", "id")
-    found = (
-        Customer.objects.filter(owner_scope_q(by))
-        .select_related("owner")
-        .annotate(  # the order's contact snapshot (_snapshot), read with the customer
-            primary_contact_name=Subquery(primary.values("name")[:1]),
-            primary_contact_phone=Subquery(
-                primary.annotate(reach=Coalesce(NullIf("mobile", Value("")), "phone")).values("reach")[:1]
-            ),
-        )
-        .filter(pk=pk)
-        .first()
-    )
+    found = Customer.objects.filter(owner_scope_q(by)).select_related("owner").filter(pk=pk).first()
     if found is None:
         raise InvalidInput.single("customer", _("Choose a customer."))
     if found.status != Customer.Status.ACTIVE:
@@ -175,9 +162,9 @@ def _snapshot(order: SalesOrder, customer: Customer, address: Address | None) ->
         "bank_account": customer.bank_account,
         "invoice_type": customer.default_invoice_type,
     }
-    # the first contact, primary first (annotated by _resolve_customer; None when it has none)
-    order.contact_name = customer.primary_contact_name or ""  # type: ignore[attr-defined]
-    order.contact_phone = customer.primary_contact_phone or ""  # type: ignore[attr-defined]
+    contact = customer.contacts.order_by("-is_primary", "id").first()
+    order.contact_name = contact.name if contact else ""
+    order.contact_phone = (contact.mobile or contact.phone) if contact else ""
     order.address = address
     if address is not None:
         order.ship_region_code = address.region_id or ""
