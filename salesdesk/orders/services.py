@@ -544,7 +544,8 @@ def _create(
     order.save()
     SalesOrderLine.objects.bulk_create(new_lines)
     order.saved_lines = new_lines  # type: ignore[attr-defined]  # see _relock
-    for write in getattr(order, "pending_writes", ()):
+    writes, order.pending_writes = getattr(order, "pending_writes", []), []  # type: ignore[attr-defined]
+    for write in writes:
         write()
     data: dict[str, Any] = {"total_amount": str(order.total_amount), "lines": len(new_lines)}
     if copied_from is not None:

@@ -325,3 +325,25 @@ def test_a_refused_step_gives_its_number_back(
     assert (draft["status"], draft["stopped"]["code"]) == ("draft", "stock_short")
     sequence = [int(n.rsplit("-", 1)[1]) for n in (before, draft["number"], after)]
     assert sequence == [sequence[0], sequence[0] + 1, sequence[0] + 2]
+
+
+def test_reserved_at_submission_an_order_awaiting_approval_holds_its_stock_under_its_number(
+    api_client_for: Any, salesperson: Any, known: dict[str, Any], admin_user: Any
+) -> None:
+    """``stock.reserve_on`` = "submit": the order a rule sends to approval is inserted submitted, its
+    lines reserved and the ledger rows carrying its number."""
+    from salesdesk.core.parameters import set_parameter
+    from salesdesk.inventory.models import StockMove
+
+    set_parameter(key="stock.reserve_on", value="submit", by=admin_user)
+    body = _body(known, confirm=True, customer_confirmation="电话确认")
+    body["lines"][0]["unit_price"] = "7.00"  # below the floor price 8.00
+    out = api_client_for(salesperson).post("/api/orders", body).json()
+    assert (out["status"], out["approval_status"], out["version"]) == ("submitted", "pending", 2)
+    assert [(x["qty"], x["reserved_qty"], x["warehouse"]) for x in out["lines"]] == [("3", "3", "SZ")]
+    assert _reserved(known) == Decimal(1 + 3)
+    moves = StockMove.objects.filter(reference=out["number"]).values_list("kind", "qty")
+    assert list(moves) == [("reserve", Decimal(3))]
+    types = list(OrderEvent.objects.filter(order_id=out["id"]).order_by("id").values_list("type", flat=True))
+    assert types == ["created", "submitted", "approval_requested", "stock_reserved"]
+    assert not OrderPlan.objects.filter(order_id=out["id"]).exists()
