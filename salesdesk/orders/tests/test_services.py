@@ -183,35 +183,25 @@ def test_the_contact_snapshot_is_the_primary_contact_mobile_else_landline(
     salesperson: Any, customer: Any, product: Any
 ) -> None:
     """The order's contact: the primary one, else the first; the mobile, else the landline; none: blank."""
+
+    def contact_of_new_order(po: str) -> tuple[str, str]:
+        order = services.create_order(
+            by=salesperson,
+            customer=customer,
+            lines=[line(product)],
+            customer_po=po,
+            acknowledge_duplicate=True,
+        )
+        stored = SalesOrder.objects.get(pk=order.pk)
+        return stored.contact_name, stored.contact_phone
+
     customer.contacts.all().delete()
-    order = services.create_order(
-        by=salesperson,
-        customer=customer,
-        lines=[line(product)],
-        customer_po="C-0",
-        acknowledge_duplicate=True,
-    )
-    assert (order.contact_name, order.contact_phone) == ("", "")
+    assert contact_of_new_order("C-0") == ("", "")
     ContactFactory.create(customer=customer, name="赵一", mobile="13800000001", is_primary=False)
     ContactFactory.create(customer=customer, name="钱二", mobile="", phone="0755-1234567", is_primary=True)
-    order = services.create_order(
-        by=salesperson,
-        customer=customer,
-        lines=[line(product)],
-        customer_po="C-1",
-        acknowledge_duplicate=True,
-    )
-    assert (order.contact_name, order.contact_phone) == ("钱二", "0755-1234567")
+    assert contact_of_new_order("C-1") == ("钱二", "0755-1234567")
     customer.contacts.update(is_primary=False)
-    order = services.create_order(
-        by=salesperson,
-        customer=customer,
-        lines=[line(product)],
-        customer_po="C-2",
-        acknowledge_duplicate=True,
-    )
-    stored = SalesOrder.objects.get(pk=order.pk)
-    assert (stored.contact_name, stored.contact_phone) == ("赵一", "13800000001")
+    assert contact_of_new_order("C-2") == ("赵一", "13800000001")
 
 
 # --- approval rules ---------------------------------------------------------------------------
