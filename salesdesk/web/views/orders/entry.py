@@ -259,7 +259,7 @@ def _save(
     kwargs = order_kwargs(form, customer)
     by = request_user(request)
     try:
-        if order is None:  # "submit and confirm": created and taken on in one transaction
+        if order is None:  # new; with "submit and confirm" taken on in the same transaction
             saved = place_order(
                 by=by,
                 submit=confirm,
