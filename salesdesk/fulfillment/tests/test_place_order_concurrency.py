@@ -69,3 +69,44 @@ def test_thirty_orders_created_and_confirmed_at_once_for_ten_units(
     day = timezone.localdate().strftime("%Y%m%d")
     numbers = sorted(r.number for r in results)
     assert numbers == [f"XSDD{day}-{k:04d}" for k in range(2, 32)]  # 0001: the first order
+
+
+def test_the_same_key_ten_times_at_once_makes_one_confirmed_order(
+    salesperson: Any, manager: Any, admin_user: Any
+) -> None:
+    """Ten create-and-confirm requests with one Idempotency-Key at once: one order, its stock reserved
+    once; the others wait on the stock rows, then on the key, and answer with the winner."""
+    set_parameter(key="approval.new_customer", value=False, by=admin_user)
+    warehouse = make_warehouse(code="SZ")
+    product = make_product(sku="KEY-A")
+    stock(product, warehouse, 100, admin_user)
+    first = services.create_order(
+        by=salesperson, customer=make_customer(salesperson), lines=[line(product, 1)], order_type="preorder"
+    )
+    first = services.submit_order(order=first, by=salesperson)
+    first = services.approve_order(order=first, by=manager)
+    first = services.record_customer_confirmation(order=first, by=salesperson, note="电话")
+    services.confirm_order(order=first, by=salesperson)
+    customer = make_customer(salesperson)
+
+    results = run_threads(
+        10,
+        lambda i: place_order(
+            by=salesperson,
+            customer=customer,
+            lines=[line(product, 3)],
+            customer_confirmation="电话确认",
+            confirm=True,
+            idempotency_key="same-key",
+        ),
+    )
+
+    assert all(isinstance(r, SalesOrder) for r in results), results
+    order = SalesOrder.objects.get(idempotency_key="same-key")
+    assert {r.pk for r in results} == {order.pk}
+    assert order.status == "confirmed"
+    assert StockLevel.objects.get(product=product).reserved_qty == Decimal(3)
+    assert order.number.endswith("-0002")  # 0001: the first order; no number lost to the losers
+    assert services.create_order(by=salesperson, customer=customer, lines=[line(product, 9)]).number.endswith(
+        "-0003"
+    )
