@@ -22,6 +22,21 @@ from salesdesk.orders.tests.test_concurrency import run_threads
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
+def sold_before(products: list[Any], salesperson: Any, manager: Any) -> None:
+    """The products were on a confirmed order (no new-product approval): a pre-order, which reserves
+    nothing, taken through approval and the customer's confirmation. It takes the day's number 0001."""
+    first = services.create_order(
+        by=salesperson,
+        customer=make_customer(salesperson),
+        lines=[line(p, 1) for p in products],
+        order_type="preorder",
+    )
+    first = services.submit_order(order=first, by=salesperson)
+    first = services.approve_order(order=first, by=manager)
+    first = services.record_customer_confirmation(order=first, by=salesperson, note="电话")
+    services.confirm_order(order=first, by=salesperson)
+
+
 def test_thirty_orders_created_and_confirmed_at_once_for_ten_units(
     salesperson: Any, manager: Any, admin_user: Any
 ) -> None:
@@ -30,17 +45,7 @@ def test_thirty_orders_created_and_confirmed_at_once_for_ten_units(
     hot, plenty = make_product(sku="HOT-A"), make_product(sku="PLENTY-B")
     stock(hot, warehouse, 10, admin_user)
     stock(plenty, warehouse, 1000, admin_user)
-    # both products sold before (no new-product approval); a pre-order reserves nothing
-    first = services.create_order(
-        by=salesperson,
-        customer=make_customer(salesperson),
-        lines=[line(hot, 1), line(plenty, 1)],
-        order_type="preorder",
-    )
-    first = services.submit_order(order=first, by=salesperson)
-    first = services.approve_order(order=first, by=manager)
-    first = services.record_customer_confirmation(order=first, by=salesperson, note="电话")
-    services.confirm_order(order=first, by=salesperson)
+    sold_before([hot, plenty], salesperson, manager)
     customers = [make_customer(salesperson) for _ in range(30)]
 
     def work(i: int) -> SalesOrder:
@@ -80,13 +85,7 @@ def test_the_same_key_ten_times_at_once_makes_one_confirmed_order(
     warehouse = make_warehouse(code="SZ")
     product = make_product(sku="KEY-A")
     stock(product, warehouse, 100, admin_user)
-    first = services.create_order(
-        by=salesperson, customer=make_customer(salesperson), lines=[line(product, 1)], order_type="preorder"
-    )
-    first = services.submit_order(order=first, by=salesperson)
-    first = services.approve_order(order=first, by=manager)
-    first = services.record_customer_confirmation(order=first, by=salesperson, note="电话")
-    services.confirm_order(order=first, by=salesperson)
+    sold_before([product], salesperson, manager)
     customer = make_customer(salesperson)
 
     results = run_threads(
