@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.core.audit import record_audit
+from salesdesk.core.compiled import CompiledQuery
 from salesdesk.core.context import client_ip
 from salesdesk.core.errors import InvalidInput
 from salesdesk.core.validators import normalize_mobile
@@ -157,13 +158,18 @@ def issue_api_token(*, user: User) -> str:
     return key
 
 
+_TOKEN = CompiledQuery(
+    lambda p: ApiToken.objects.select_related("user", "user__team").filter(
+        key_hash=p.key_hash,
+        expires_at__gt=p.typed("now", ApiToken._meta.get_field("expires_at")),
+        user__is_active=True,
+    )[:1]
+)
+
+
 def user_for_token(key: str) -> Any:
     """The active user a token belongs to, or None when unknown, expired or the user is disabled."""
-    token = (
-        ApiToken.objects.select_related("user", "user__team")
-        .filter(key_hash=_hash_token(key), expires_at__gt=timezone.now(), user__is_active=True)
-        .first()
-    )
+    token = _TOKEN.first(key_hash=_hash_token(key), now=timezone.now())
     if token is None:
         return None
     now = timezone.now()

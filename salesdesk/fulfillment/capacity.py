@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from salesdesk.accounts.models import Department, User
 from salesdesk.core.audit import record_audit
+from salesdesk.core.compiled import CompiledQuery
 from salesdesk.core.errors import Conflict, Forbidden, InvalidInput
 from salesdesk.core.numbering import business_date
 from salesdesk.orders.choices import BEHAVIOUR, OrderType
@@ -211,12 +212,9 @@ def default_template(order_type: str) -> PlanTemplate:
     return template
 
 
-def template_for_plan(order_type: str) -> tuple[PlanTemplate, list[PlanTemplateStep]]:
-    """``default_template`` and its steps in one query, each step with its template and department
-    and two annotations for choosing its owner: ``default_owner_active`` (the default owner is an
-    active user) and ``first_member_id`` (the department's first active member, lowest id, or None)."""
+def _template_steps_q(p: Any) -> Any:
     chosen = (
-        PlanTemplate.objects.filter(order_type=order_type, is_active=True)
+        PlanTemplate.objects.filter(order_type=p.order_type, is_active=True)
         .order_by("-is_default", "code")
         .values("pk")[:1]
     )
@@ -225,12 +223,22 @@ def template_for_plan(order_type: str) -> tuple[PlanTemplate, list[PlanTemplateS
         .order_by("id")
         .values("pk")[:1]
     )
-    steps: list[PlanTemplateStep] = list(
+    return (
         PlanTemplateStep.objects.filter(template=Subquery(chosen))
         .select_related("template", "department")
         .annotate(default_owner_active=F("default_owner__is_active"), first_member_id=Subquery(first_member))
         .order_by("seq")
     )
+
+
+_TEMPLATE_STEPS = CompiledQuery(_template_steps_q)
+
+
+def template_for_plan(order_type: str) -> tuple[PlanTemplate, list[PlanTemplateStep]]:
+    """``default_template`` and its steps in one query, each step with its template and department
+    and two annotations for choosing its owner: ``default_owner_active`` (the default owner is an
+    active user) and ``first_member_id`` (the department's first active member, lowest id, or None)."""
+    steps: list[PlanTemplateStep] = _TEMPLATE_STEPS.all(order_type=order_type)
     if not steps:  # no template (Conflict) or one without steps: as default_template answers
         template = default_template(order_type)
         return template, list(template.steps.all())

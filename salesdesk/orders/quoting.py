@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from salesdesk.catalog.models import Product
+from salesdesk.core.compiled import CompiledQuery
 from salesdesk.core.errors import InvalidInput
 from salesdesk.customers.models import Customer
 from salesdesk.inventory.models import StockLevel, Warehouse
@@ -86,6 +87,16 @@ def _decimal(raw: Any, path: str, errors: dict[str, list[str]]) -> Decimal | Non
     return value
 
 
+def _products_q(p: Any, skus: int, ids: int) -> Any:
+    wanted = Q(sku__in=p.many("skus", skus))
+    if ids:
+        wanted |= Q(pk__in=p.many("ids", ids))
+    return Product.objects.filter(wanted)
+
+
+_PRODUCTS = CompiledQuery(_products_q)
+
+
 def _lookup_products(refs: list[Any]) -> dict[str, Product]:
     """Map every reference (a Product, its id or its SKU) to the product, with at most one query.
 
@@ -101,10 +112,8 @@ def _lookup_products(refs: list[Any]) -> dict[str, Product]:
             (ids if text.isdecimal() else skus).add(text)
             skus.add(text)
     if skus:
-        wanted = Q(sku__in=skus)
-        if ids:
-            wanted |= Q(pk__in=[int(i) for i in ids])
-        for p in Product.objects.filter(wanted):
+        values = {"skus": sorted(skus), "ids": sorted(int(i) for i in ids)}
+        for p in _PRODUCTS.all(len(skus), len(ids), **values):
             if p.sku in skus:
                 found.setdefault("sku:" + p.sku, p)
             if str(p.pk) in ids:
@@ -192,16 +201,23 @@ def parse_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return parsed
 
 
-def stock_by_product(product_ids: list[int]) -> dict[int, list[tuple[Warehouse, Decimal]]]:
-    """Available stock per active warehouse for these products, most available first (one query)."""
-    rows = (
-        StockLevel.objects.filter(product_id__in=set(product_ids), warehouse__is_active=True)
+_STOCK = CompiledQuery(
+    lambda p, n: (
+        StockLevel.objects.filter(product_id__in=p.many("products", n), warehouse__is_active=True)
         .select_related("warehouse")
         .annotate(avail=F("on_hand_qty") - F("reserved_qty"))
         .order_by("product_id", "-avail", "warehouse__code")
     )
+)
+
+
+def stock_by_product(product_ids: list[int]) -> dict[int, list[tuple[Warehouse, Decimal]]]:
+    """Available stock per active warehouse for these products, most available first (one query)."""
     out: dict[int, list[tuple[Warehouse, Decimal]]] = defaultdict(list)
-    for level in rows:
+    wanted = sorted(set(product_ids))
+    if not wanted:
+        return out
+    for level in _STOCK.all(len(wanted), products=wanted):
         out[level.product_id].append((level.warehouse, level.avail))  # type: ignore[attr-defined]
     return out
 

@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from salesdesk.accounts.scope import owner_scope_q
+from salesdesk.core.compiled import CompiledQuery
 from salesdesk.core.errors import NotFound
 from salesdesk.core.masking import mask_address, mask_mobile, mask_name, mask_phone
 from salesdesk.core.text import to_halfwidth
@@ -242,12 +243,18 @@ def has_confirmed_order(*, customer: Any, exclude_order: Any = None) -> bool:
     return qs.exists()
 
 
+_SOLD_BEFORE = CompiledQuery(
+    lambda p, n: ProductFirstSale.objects.filter(product_id__in=p.many("products", n)).values_list("pk")
+)
+
+
 def products_sold_before(*, product_ids: list[int]) -> set[int]:
     """Of these products, the ones that were on a confirmed order before (one primary-key lookup in
     ``ProductFirstSale``, whatever the number of orders)."""
-    return set(
-        ProductFirstSale.objects.filter(product_id__in=product_ids).values_list("product_id", flat=True)
-    )
+    wanted = sorted(set(product_ids))
+    if not wanted:
+        return set()
+    return {pk for (pk,) in _SOLD_BEFORE.all(len(wanted), products=wanted)}
 
 
 def last_price(*, customer: Any, product: Any) -> Decimal | None:

@@ -22,13 +22,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salesdesk.accounts.scope import owner_scope_q
+from salesdesk.accounts.scope import owner_scope_param_q, scope_of
 from salesdesk.core.audit import audit_entry, record_audit, record_audits
+from salesdesk.core.compiled import CompiledQuery
 from salesdesk.core.context import current_ip
 from salesdesk.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from salesdesk.core.numbering import business_date, next_number
 from salesdesk.core.parameters import get_parameter, get_parameters
-from salesdesk.customers.models import Address, Customer
+from salesdesk.customers.models import Address, Contact, Customer
 from salesdesk.inventory import services as inventory
 from salesdesk.inventory.models import Warehouse
 from salesdesk.pricing import calc
@@ -91,6 +92,32 @@ def _after_commit(order: SalesOrder, what: str) -> None:
     transaction.on_commit(lambda: log.info("order %s (%s): %s", number, pk, what))
 
 
+# The reads of every order creation, compiled once per process (``core.compiled``).
+_CUSTOMER = CompiledQuery(
+    lambda p, scope: (
+        Customer.objects.filter(owner_scope_param_q(p, scope))
+        .select_related("owner")
+        .filter(pk=p.customer_id)[:1]
+    )
+)
+_ADDRESS_REGIONS = "region__parent__parent"
+_DEFAULT_ADDRESS = CompiledQuery(
+    lambda p: (
+        Address.objects.filter(customer=p.customer_id)
+        .order_by("-is_default", "id")
+        .select_related(_ADDRESS_REGIONS)[:1]
+    )
+)
+_ADDRESS = CompiledQuery(
+    lambda p: Address.objects.filter(customer=p.customer_id, pk=p.address_id).select_related(
+        _ADDRESS_REGIONS
+    )[:1]
+)
+_FIRST_CONTACT = CompiledQuery(
+    lambda p: Contact.objects.filter(customer=p.customer_id).order_by("-is_primary", "id")[:1]
+)
+
+
 def _resolve_customer(by: Any, customer: Any) -> Customer:
     if isinstance(customer, Customer):
         pk: Any = customer.pk
@@ -100,7 +127,8 @@ def _resolve_customer(by: Any, customer: Any) -> Customer:
         pk = int(pk)
     except (TypeError, ValueError):
         raise InvalidInput.single("customer", _("Choose a customer.")) from None
-    found = Customer.objects.filter(owner_scope_q(by)).select_related("owner").filter(pk=pk).first()
+    scope = scope_of(by)
+    found = _CUSTOMER.first(scope.shape, customer_id=pk, **scope.values)
     if found is None:
         raise InvalidInput.single("customer", _("Choose a customer."))
     if found.status != Customer.Status.ACTIVE:
@@ -110,18 +138,20 @@ def _resolve_customer(by: Any, customer: Any) -> Customer:
 
 def _resolve_address(customer: Customer, address: Any) -> Address | None:
     if address in (None, ""):
-        return (
-            customer.addresses.order_by("-is_default", "id").select_related("region__parent__parent").first()
-        )
+        default = _DEFAULT_ADDRESS.first(customer_id=customer.pk)
+        if default is not None:
+            default.customer = customer
+        return default  # type: ignore[no-any-return]
     pk = address.pk if isinstance(address, Address) else address
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise InvalidInput.single("address", _("Choose one of the customer's addresses.")) from None
-    found = Address.objects.filter(customer=customer, pk=pk).select_related("region__parent__parent").first()
+    found = _ADDRESS.first(customer_id=customer.pk, address_id=pk)
     if found is None:
         raise InvalidInput.single("address", _("Choose one of the customer's addresses."))
-    return found
+    found.customer = customer
+    return found  # type: ignore[no-any-return]
 
 
 def _parse_date(value: Any, field: str) -> dt.date | None:
@@ -162,7 +192,7 @@ def _snapshot(order: SalesOrder, customer: Customer, address: Address | None) ->
         "bank_account": customer.bank_account,
         "invoice_type": customer.default_invoice_type,
     }
-    contact = customer.contacts.order_by("-is_primary", "id").first()
+    contact = _FIRST_CONTACT.first(customer_id=customer.pk)
     order.contact_name = contact.name if contact else ""
     order.contact_phone = (contact.mobile or contact.phone) if contact else ""
     order.address = address
@@ -304,25 +334,45 @@ def reason_label(reason: dict[str, Any]) -> str:
         return str(reason.get("code", ""))
 
 
-def _duplicates(customer: Customer, customer_po: str, quote: OrderQuote, exclude: Any = None) -> list[str]:
-    """Orders that look like this one: same customer PO, or the same lines within 10 minutes."""
-    live = SalesOrder.objects.filter(customer=customer).exclude(status=Status.CANCELLED)
-    if exclude is not None:
-        live = live.exclude(pk=exclude)
-    numbers: list[str] = []
-    if customer_po:
-        numbers += list(live.filter(customer_po=customer_po).values_list("number", flat=True)[:5])
-    mine = Counter((q.product.pk, q.qty.normalize()) for q in quote.lines)
-    # the 20 latest orders of the window, then their lines — two narrow reads, no model instances
-    recent = dict(
-        live.filter(created_at__gte=timezone.now() - DUPLICATE_WINDOW)
+def _live_orders(p: Any, excluding: bool) -> Any:
+    """The customer's orders that are not cancelled (besides the one being edited)."""
+    live = SalesOrder.objects.filter(customer=p.customer_id).exclude(status=Status.CANCELLED)
+    return live.exclude(pk=p.exclude) if excluding else live
+
+
+_SAME_PO = CompiledQuery(
+    lambda p, excluding: _live_orders(p, excluding).filter(customer_po=p.po).values_list("number")[:5]
+)
+_RECENT = CompiledQuery(
+    lambda p, excluding: (
+        _live_orders(p, excluding)
+        .filter(created_at__gte=p.typed("since", SalesOrder._meta.get_field("created_at")))
         .order_by("-id")
         .values_list("id", "number")[:20]
     )
+)
+_LINES_OF = CompiledQuery(
+    lambda p, n: (
+        SalesOrderLine.objects.filter(order_id__in=p.many("orders", n))
+        .order_by()
+        .values_list("order_id", "product_id", "qty")
+    )
+)
+
+
+def _duplicates(customer: Customer, customer_po: str, quote: OrderQuote, exclude: Any = None) -> list[str]:
+    """Orders that look like this one: same customer PO, or the same lines within 10 minutes."""
+    excluding = exclude is not None
+    known = {"customer_id": customer.pk, "exclude": exclude}
+    numbers: list[str] = []
+    if customer_po:
+        numbers += [number for (number,) in _SAME_PO.all(excluding, po=customer_po, **known)]
+    mine = Counter((q.product.pk, q.qty.normalize()) for q in quote.lines)
+    # the 20 latest orders of the window, then their lines — two narrow reads, no model instances
+    recent = dict(_RECENT.all(excluding, since=timezone.now() - DUPLICATE_WINDOW, **known))
     theirs: dict[int, Counter[tuple[int, Decimal]]] = {pk: Counter() for pk in recent}
     if recent:
-        rows = SalesOrderLine.objects.filter(order_id__in=list(recent)).order_by()
-        for order_id, product_id, qty in rows.values_list("order_id", "product_id", "qty"):
+        for order_id, product_id, qty in _LINES_OF.all(len(recent), orders=list(recent)):
             theirs[order_id][(product_id, qty.normalize())] += 1
     for pk, number in recent.items():
         if theirs[pk] == mine and number not in numbers:
@@ -430,10 +480,15 @@ def create_order(
         raise
 
 
+_KEY_USED = CompiledQuery(
+    lambda p: SalesOrder.objects.filter(created_by=p.user_id, idempotency_key=p.key).values_list("pk")[:1]
+)
+
+
 def _order_for_key(by: Any, key: str) -> SalesOrder | None:
     """The order this user already created with this idempotency key, marked ``replayed``; or None."""
     # the common case is a new key: ask for existence only, read the order when there is one
-    if not SalesOrder.objects.filter(created_by=by, idempotency_key=key).exists():
+    if _KEY_USED.first(user_id=by.pk, key=key) is None:
         return None
     order = SalesOrder.objects.get(created_by=by, idempotency_key=key)
     order.replayed = True  # type: ignore[attr-defined]

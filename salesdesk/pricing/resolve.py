@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salesdesk.core.compiled import CompiledQuery
 from salesdesk.core.parameters import get_parameter
 
 from .models import PriceList, PriceListItem
@@ -106,28 +108,45 @@ def _list_price(
     return round_price(_item_price(reached[-1], product))
 
 
-def _valid_q(on_date: dt.date) -> Q:
-    return (
+def _items_q(p: Any, products: int, for_customer: bool) -> Any:
+    """Every valid item for these products: promotions and tiers, and the customer's agreement and
+    grade lists when there is a customer. Placeholders: ``products``, ``on``, ``customer``, ``grade``."""
+    on_date = p.typed("on", models.DateField())
+    valid = (
         Q(price_list__is_active=True)
         & (Q(price_list__valid_from__isnull=True) | Q(price_list__valid_from__lte=on_date))
         & (Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=on_date))
     )
+    kinds = Q(price_list__kind__in=[PriceList.Kind.PROMOTION, PriceList.Kind.TIER])
+    if for_customer:
+        kinds |= Q(price_list__kind=PriceList.Kind.AGREEMENT, price_list__customer=p.customer)
+        kinds |= Q(price_list__kind=PriceList.Kind.GRADE, price_list__grade=p.grade)
+    return (
+        PriceListItem.objects.filter(product_id__in=p.many("products", products))
+        .filter(valid & kinds)
+        .select_related("price_list")
+    )
+
+
+_ITEMS = CompiledQuery(_items_q)
 
 
 def _applicable_items(
     product_ids: Iterable[int], customer: Customer | None, on_date: dt.date
 ) -> dict[int, dict[int, list[PriceListItem]]]:
     """One query: every valid item for these products, grouped product → price list → items."""
-    kinds = Q(price_list__kind__in=[PriceList.Kind.PROMOTION, PriceList.Kind.TIER])
-    if customer is not None:
-        kinds |= Q(price_list__kind=PriceList.Kind.AGREEMENT, price_list__customer=customer)
-        kinds |= Q(price_list__kind=PriceList.Kind.GRADE, price_list__grade=customer.grade)
-    rows = (
-        PriceListItem.objects.filter(product_id__in=set(product_ids))
-        .filter(_valid_q(on_date) & kinds)
-        .select_related("price_list")
-    )
     grouped: dict[int, dict[int, list[PriceListItem]]] = defaultdict(lambda: defaultdict(list))
+    wanted = sorted(set(product_ids))
+    if not wanted:
+        return grouped
+    rows = _ITEMS.all(
+        len(wanted),
+        customer is not None,
+        products=wanted,
+        on=on_date,
+        customer=customer.pk if customer is not None else None,
+        grade=customer.grade if customer is not None else None,
+    )
     for item in rows:
         grouped[item.product_id][item.price_list_id].append(item)
     return grouped

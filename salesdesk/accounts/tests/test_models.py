@@ -1,8 +1,12 @@
+from typing import Any
+
 import pytest
 
 from salesdesk.accounts.models import Team
 from salesdesk.accounts.roles import ROLES
-from salesdesk.accounts.scope import owner_scope_q
+from salesdesk.accounts.scope import owner_scope_param_q, owner_scope_q, scope_of
+from salesdesk.accounts.tests.factories import TeamFactory, make_user
+from salesdesk.core.compiled import CompiledQuery
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +57,31 @@ def test_owner_scope_q(salesperson, other_salesperson, manager, admin_user):
     # the manager sees rows owned by members of their team
     assert visible(manager) == {team_of_sales.pk}
     assert visible(admin_user) == {team_of_sales.pk, other_team.pk}
+
+
+def test_owner_scope_param_q_agrees_with_owner_scope_q(salesperson, other_salesperson, manager, admin_user):
+    """The compiled form of the scope (placeholders bound per call) selects the same rows for every
+    scope: own, team (one team, two teams, none), all."""
+    team_of_sales = salesperson.team
+    other_team = other_salesperson.team
+    Team.objects.filter(pk=other_team.pk).update(manager=other_salesperson)
+    Team.objects.filter(pk=team_of_sales.pk).update(manager=salesperson)
+    spare: Any = TeamFactory(manager=manager)  # the manager now leads two teams
+    teamless_manager = make_user("manager", username="manager_teamless")
+    query = CompiledQuery(
+        lambda p, shape: Team.objects.filter(owner_scope_param_q(p, shape, "manager")).values_list("pk")
+    )
+
+    for user in (salesperson, other_salesperson, manager, admin_user, teamless_manager):
+        of = scope_of(user)
+        compiled = {pk for (pk,) in query.all(of.shape, **of.values)}
+        direct = Team.objects.filter(owner_scope_q(user, owner_field="manager")).values_list("pk", flat=True)
+        assert compiled == set(direct)
+    assert len(scope_of(manager).teams) == 2
+    assert {pk for (pk,) in query.all(scope_of(manager).shape, **scope_of(manager).values)} == {
+        team_of_sales.pk,
+        spare.pk,
+    }
 
 
 def test_display_name(user_factory):

@@ -1,0 +1,210 @@
+"""Querysets compiled to SQL once per process, run many times with new parameters.
+
+Building a queryset (``filter``, ``select_related``, lookups) and compiling it to SQL costs the ORM
+0.5–1 ms of CPU per read, several times what PostgreSQL needs to answer a read by key
+(``bench/orm_overhead.py``). The reads of order entry have a fixed shape and run on every order, so
+they are written as ordinary querysets whose changing values are ``Param`` placeholders; the first
+call compiles them, later calls only bind the values, run the SQL and build the rows the way the ORM
+does (model instances with their ``select_related`` objects and annotations). The rule stays in the
+queryset, in one place; only the compilation is remembered.
+
+    _CUSTOMER = CompiledQuery(
+        lambda p: Customer.objects.select_related("owner").filter(pk=p.customer_id)[:1]
+    )
+    customer = _CUSTOMER.first(customer_id=7)
+
+A query whose SHAPE depends on a value (a data scope, the number of ids in an ``IN``) takes that value
+as a positional ``shape`` argument: each shape is compiled once (``field__in=p.many("ids", n)`` gives ``n``
+placeholders for a list of ``n`` values).
+
+Values are bound as the ORM would bind them for the field they are compared with when the placeholder
+names it (``Param("since", models.DateTimeField())``: time zone and SQLite text form); without a field
+they go to the driver as they are (ids, strings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, models
+from django.db.models.expressions import Expression
+from django.db.models.query import ModelIterable, QuerySet, get_related_populators  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where a bound value goes: the parameter's name and, for ``many``, the position in its list."""
+
+    name: str
+    index: int | None
+    field: models.Field[Any, Any] | None
+
+
+class Param(Expression):
+    """A placeholder for a value bound when the compiled query runs."""
+
+    def __init__(self, name: str, output_field: models.Field[Any, Any] | None = None):
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Param({self.name!r})"
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        return (Param, self.name)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        field = getattr(self, "_output_field_or_none", None)
+        return "%s", [_Slot(self.name, None, field)]
+
+
+class ParamList(Expression):
+    """``count`` placeholders for a list of ``count`` values: the right side of an ``__in``."""
+
+    def __init__(self, name: str, count: int, output_field: models.Field[Any, Any] | None = None):
+        if count < 1:
+            raise ValueError("a list of placeholders needs at least one")
+        super().__init__(output_field=output_field)
+        self.name = name
+        self.count = count
+
+    def __repr__(self) -> str:
+        return f"ParamList({self.name!r}, {self.count})"
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        return (ParamList, self.name, self.count)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        field = getattr(self, "_output_field_or_none", None)
+        return ", ".join(["%s"] * self.count), [_Slot(self.name, i, field) for i in range(self.count)]
+
+
+class _Params:
+    """``p.name`` → ``Param("name")``; ``p.many("ids", 3)`` → three placeholders for a list of three."""
+
+    def __getattr__(self, name: str) -> Param:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return Param(name)
+
+    def typed(self, name: str, field: models.Field[Any, Any]) -> Param:
+        return Param(name, output_field=field)
+
+    def many(self, name: str, count: int) -> ParamList:
+        return ParamList(name, count)
+
+
+@dataclass
+class _Plan:
+    sql: str
+    params: list[Any]
+    alias: str
+    compiler: Any
+    converters: Any
+    col_count: int
+    trim: bool
+    model: type[models.Model] | None
+    init_list: list[str]
+    model_start: int
+    model_end: int
+    populators: list[Any]
+    annotation_col_map: dict[str, int]
+
+
+class CompiledQuery:
+    """A queryset built by ``build(p, *shape)`` and compiled once per shape (and process)."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]]):
+        self._build = build
+        self._plans: dict[Hashable, _Plan] = {}
+
+    def _plan(self, shape: tuple[Hashable, ...]) -> _Plan:
+        plan = self._plans.get(shape)
+        if plan is not None:
+            return plan
+        queryset = self._build(_Params(), *shape)
+        alias = queryset.db
+        if queryset._known_related_objects or queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
+            raise ValueError("a compiled query can't carry known related objects or prefetches")
+        model_rows = queryset._iterable_class is ModelIterable
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        converters = compiler.get_converters(fields)
+        model: type[models.Model] | None = None
+        init_list: list[str] = []
+        start = end = 0
+        populators: list[Any] = []
+        if model_rows:
+            klass_info = compiler.klass_info
+            model = klass_info["model"]
+            select_fields = klass_info["select_fields"]
+            start, end = select_fields[0], select_fields[-1] + 1
+            init_list = [f[0].target.attname for f in compiler.select[start:end]]
+            populators = get_related_populators(klass_info, compiler.select, alias)
+        plan = _Plan(
+            sql=sql,
+            params=list(params),
+            alias=alias,
+            compiler=compiler,
+            converters=converters,
+            col_count=compiler.col_count,
+            trim=bool(compiler.has_extra_select),
+            model=model,
+            init_list=init_list,
+            model_start=start,
+            model_end=end,
+            populators=populators,
+            annotation_col_map=dict(compiler.annotation_col_map or {}),
+        )
+        self._plans[shape] = plan
+        return plan
+
+    def _rows(self, plan: _Plan, values: dict[str, Any]) -> Iterator[Any]:
+        connection = connections[plan.alias]
+        bound = []
+        for item in plan.params:
+            if isinstance(item, _Slot):
+                try:
+                    value = values[item.name] if item.index is None else values[item.name][item.index]
+                except KeyError:
+                    raise TypeError(f"compiled query: no value for {item.name!r}") from None
+                if item.field is not None:
+                    value = item.field.get_db_prep_value(value, connection, prepared=False)
+                bound.append(value)
+            else:
+                bound.append(item)
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, bound)
+            rows = cursor.fetchall()
+        if plan.trim:
+            rows = [r[: plan.col_count] for r in rows]
+        if plan.converters:
+            return iter(plan.compiler.apply_converters((list(r) for r in rows), plan.converters))
+        return iter(rows)
+
+    def all(self, *shape: Hashable, **values: Any) -> list[Any]:
+        """Every row: model instances for a model queryset, tuples for ``values_list``."""
+        plan = self._plan(shape)
+        rows = self._rows(plan, values)
+        if plan.model is None:
+            return [tuple(row) for row in rows]
+        out = []
+        from_db = plan.model.from_db
+        for row in rows:
+            obj = from_db(plan.alias, plan.init_list, row[plan.model_start : plan.model_end])
+            for populator in plan.populators:
+                populator.populate(row, obj)
+            for attr, pos in plan.annotation_col_map.items():
+                setattr(obj, attr, row[pos])
+            out.append(obj)
+        return out
+
+    def first(self, *shape: Hashable, **values: Any) -> Any:
+        """The first row or None (the queryset should say its order and ``[:1]``)."""
+        found = self.all(*shape, **values)
+        return found[0] if found else None

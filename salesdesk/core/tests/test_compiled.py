@@ -1,0 +1,105 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection, models
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from salesdesk.core.compiled import CompiledQuery
+from salesdesk.core.models import AuditLog, Region, Sequence
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _district(p):
+    return Region.objects.select_related("parent__parent").filter(code=p.code)[:1]
+
+
+def test_model_rows_equal_the_orm_and_the_plan_is_reused():
+    """Given a read with select_related two levels up; when it runs for two codes; then the rows and
+    their related objects are those the ORM gives, one statement each, one compiled plan."""
+    query = CompiledQuery(_district)
+
+    with CaptureQueriesContext(connection) as first_run:
+        chaoyang = query.first(code="110105")
+    with CaptureQueriesContext(connection) as second_run:
+        nanshan = query.first(code="440305")
+
+    expected = Region.objects.select_related("parent__parent").get(code="440305")
+    assert (nanshan.code, nanshan.name, nanshan.level, nanshan.parent_id) == (
+        expected.code,
+        expected.name,
+        expected.level,
+        expected.parent_id,
+    )
+    with CaptureQueriesContext(connection) as related_reads:
+        assert (nanshan.parent.name, nanshan.parent.parent.name) == ("深圳市", "广东省")
+        assert chaoyang.parent.parent.name == "北京市"
+    assert len(related_reads) == 0
+    assert len(first_run) == len(second_run) == 1
+    assert second_run[0]["sql"] != first_run[0]["sql"]  # the new value is bound, not the old one
+    assert len(query._plans) == 1
+    assert query.first(code="999999") is None
+
+
+def test_shape_argument_compiles_one_plan_per_shape():
+    query = CompiledQuery(lambda p, n: Region.objects.filter(code__in=p.many("codes", n)).order_by("code"))
+
+    two = query.all(2, codes=["440305", "110105"])
+    three = query.all(3, codes=["441900", "440305", "110105"])
+    two_again = query.all(2, codes=["441900", "000000"])
+
+    assert [r.code for r in two] == ["110105", "440305"]
+    assert [r.code for r in three] == ["110105", "440305", "441900"]
+    assert [r.code for r in two_again] == ["441900"]
+    assert set(query._plans) == {(2,), (3,)}
+
+
+def test_typed_parameter_is_bound_as_the_orm_binds_the_field():
+    """A datetime in another time zone compares like the ORM's (UTC on SQLite's text column too)."""
+    base = dt.datetime(2026, 11, 22, 9, 0, tzinfo=SHANGHAI)
+    for minutes, action in ((0, "a"), (30, "b"), (60, "c")):
+        AuditLog.objects.create(
+            created_at=base + dt.timedelta(minutes=minutes),
+            action=action,
+            data={"n": minutes},
+            hash=f"h{minutes}",
+        )
+    query = CompiledQuery(
+        lambda p: (
+            AuditLog.objects.filter(created_at__gte=p.typed("since", models.DateTimeField()))
+            .annotate(again=F("action"))
+            .order_by("id")
+        )
+    )
+
+    found = query.all(since=base + dt.timedelta(minutes=30))
+
+    assert [(e.action, e.data, e.again) for e in found] == [("b", {"n": 30}, "b"), ("c", {"n": 60}, "c")]
+    assert found[0].created_at == base + dt.timedelta(minutes=30)
+
+
+def test_values_list_rows_are_converted_tuples():
+    Sequence.objects.create(prefix="XSDD", day=dt.date(2026, 11, 22), last_value=7)
+    query = CompiledQuery(lambda p: Sequence.objects.filter(prefix=p.prefix).values_list("day", "last_value"))
+
+    assert query.all(prefix="XSDD") == [(dt.date(2026, 11, 22), 7)]
+    assert query.all(prefix="FHD") == []
+
+
+def test_a_missing_value_is_refused():
+    query = CompiledQuery(_district)
+
+    with pytest.raises(TypeError, match="code"):
+        query.first(other="110105")
+
+
+def test_known_related_objects_are_refused():
+    beijing = Region.objects.get(code="110000")
+    query = CompiledQuery(lambda p: beijing.children.filter(code=p.code))
+
+    with pytest.raises(ValueError, match="known related"):
+        query.all(code="110100")
