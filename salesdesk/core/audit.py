@@ -25,6 +25,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django_tasks import task
 
+from .compiled import insert
 from .context import current_ip
 from .models import AUDIT_PENDING, AuditLog, Sequence
 
@@ -84,9 +85,9 @@ def record_audits(entries: list[AuditLog]) -> list[AuditLog]:
     request); they are sealed in id order, which is the order given."""
     if not entries:
         return []
-    saved = AuditLog.objects.bulk_create(entries)
+    insert(entries)
     transaction.on_commit(_seal_soon)
-    return saved
+    return entries
 
 
 def audit_entry(

@@ -24,12 +24,15 @@ they go to the driver as they are (ids, strings).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+import functools
+import operator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connections, models
+from django.db import connections, models, router
 from django.db.models.expressions import Expression
+from django.db.models.fields import AutoFieldMixin
 from django.db.models.query import ModelIterable, QuerySet, get_related_populators  # type: ignore[attr-defined]
 
 
@@ -208,3 +211,101 @@ class CompiledQuery:
         """The first row or None (the queryset should say its order and ``[:1]``)."""
         found = self.all(*shape, **values)
         return found[0] if found else None
+
+
+# --- inserts ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Table:
+    fields: list[models.Field[Any, Any]]
+    getters: list[Callable[[Any], Any]]
+    head: str
+    tail: str
+    rows: dict[int, str]
+
+
+def _pre_save(field: models.Field[Any, Any], obj: models.Model) -> Any:
+    return field.pre_save(obj, True)
+
+
+_TABLES: dict[tuple[type[models.Model], str, bool], _Table] = {}
+
+
+def _table(model: type[models.Model], alias: str, auto_pk: bool) -> _Table:
+    key = (model, alias, auto_pk)
+    table = _TABLES.get(key)
+    if table is not None:
+        return table
+    connection = connections[alias]
+    opts = model._meta
+    quote = connection.ops.quote_name
+    fields = [
+        f
+        for f in opts.concrete_fields
+        if not getattr(f, "generated", False) and not (auto_pk and f is opts.pk)
+    ]
+    getters: list[Callable[[Any], Any]] = []
+    for f in fields:
+        if type(f).pre_save is models.Field.pre_save:  # the value as it is on the object
+            getters.append(operator.attrgetter(f.attname))
+        else:  # auto_now, auto_now_add, files: the field computes it
+            getters.append(functools.partial(_pre_save, f))
+    table = _Table(
+        fields=fields,
+        getters=getters,
+        head=f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES ",
+        tail=f" RETURNING {quote(opts.db_table)}.{quote(opts.pk.column)}" if auto_pk else "",
+        rows={},
+    )
+    _TABLES[key] = table
+    return table
+
+
+M = TypeVar("M", bound=models.Model)
+_MAX_PARAMS = 30_000  # PostgreSQL takes 65,535, SQLite (3.32 and later) 32,766
+
+
+def insert(objs: Sequence[M]) -> Sequence[M]:
+    """Insert new objects of one model in one statement, as ``bulk_create`` does (no signals, ``save()``
+    not called, primary keys set from ``RETURNING``), with the statement's text kept per model and row
+    count. Values are prepared by their fields (``pre_save``, ``get_db_prep_save``) as the ORM prepares
+    them; only the compiling of the INSERT is skipped."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    opts = model._meta
+    auto_pk = isinstance(opts.pk, AutoFieldMixin)
+    if auto_pk and any(obj.pk is not None for obj in objs):
+        raise ValueError("insert(): objects with an auto primary key must not have one yet")
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if auto_pk and not connection.features.can_return_rows_from_bulk_insert:
+        return model._default_manager.bulk_create(objs)  # pragma: no cover - every supported database can
+    table = _table(model, alias, auto_pk)
+    per_statement = max(1, _MAX_PARAMS // len(table.fields))
+    if len(objs) > per_statement:  # the databases' limit on parameters in one statement
+        for start in range(0, len(objs), per_statement):
+            insert(objs[start : start + per_statement])
+        return objs
+    params: list[Any] = []
+    for obj in objs:
+        if type(obj) is not model:
+            raise ValueError("insert(): objects of one model only")
+        # a foreign key assigned before its row was saved takes the row's id now, as in bulk_create
+        obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
+        for field, get in zip(table.fields, table.getters, strict=True):
+            params.append(field.get_db_prep_save(get(obj), connection))
+    sql = table.rows.get(len(objs))
+    if sql is None:
+        one = "(" + ", ".join(["%s"] * len(table.fields)) + ")"
+        sql = table.rows[len(objs)] = table.head + ", ".join([one] * len(objs)) + table.tail
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = cursor.fetchall() if auto_pk else []
+    for i, obj in enumerate(objs):
+        if auto_pk:
+            obj.pk = ids[i][0]
+        obj._state.adding = False
+        obj._state.db = alias
+    return objs

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesdesk.accounts.models import User
+from salesdesk.core.compiled import insert
 from salesdesk.core.errors import Conflict, Forbidden, InvalidInput
 from salesdesk.core.numbering import business_date
 from salesdesk.orders.choices import EventType
@@ -102,8 +103,9 @@ def plan_step(order: SalesOrder, lines: list[SalesOrderLine], by: Any) -> OrderS
     )
 
     def write() -> None:
-        plan = OrderPlan.objects.create(order=order, template=template, planned_finish=placements[-1].due)
-        new_steps = PlanStep.objects.bulk_create(
+        plan = OrderPlan(order=order, template=template, planned_finish=placements[-1].due)
+        insert([plan])
+        new_steps = insert(
             [
                 PlanStep(
                     plan=plan,
@@ -121,7 +123,7 @@ def plan_step(order: SalesOrder, lines: list[SalesOrderLine], by: Any) -> OrderS
                 for tstep, placement in zip(steps, placements, strict=True)
             ]
         )
-        StepLoad.objects.bulk_create(
+        insert(
             [
                 StepLoad(step=step, department_id=step.department_id, day=day, load=amount)
                 for step, placement in zip(new_steps, placements, strict=True)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from salesdesk.catalog.models import Product
 from salesdesk.core.audit import record_audit
+from salesdesk.core.compiled import insert
 from salesdesk.core.errors import DomainError, InvalidInput
 from salesdesk.core.parameters import get_parameter
 from salesdesk.core.text import to_halfwidth
@@ -527,7 +528,7 @@ def save_moves(moves: list[StockMove], *, reference: str) -> None:
     reference = _clean_reference(reference, required=True)
     for move in moves:
         move.reference = reference
-    StockMove.objects.bulk_create(sorted(moves, key=lambda m: (m.product_id, m.warehouse_id)))
+    insert(sorted(moves, key=lambda m: (m.product_id, m.warehouse_id)))
 
 
 def _check_held(product: Product, warehouse: Warehouse, reference: str, q: Decimal) -> None:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from salesdesk.accounts.scope import owner_scope_param_q, scope_of
 from salesdesk.core.audit import audit_entry, record_audit, record_audits
-from salesdesk.core.compiled import CompiledQuery
+from salesdesk.core.compiled import CompiledQuery, insert
 from salesdesk.core.context import current_ip
 from salesdesk.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from salesdesk.core.numbering import business_date, next_number
@@ -596,8 +596,8 @@ def _create(
         order.version += sum(1 for step in steps if step.new_version)
     # the number last: its counter row stays locked until commit, and concurrent creations wait on it
     order.number = next_number(prefix, on=today)
-    order.save()
-    SalesOrderLine.objects.bulk_create(new_lines)
+    insert([order])
+    insert(new_lines)
     order.saved_lines = new_lines  # type: ignore[attr-defined]  # see _relock
     writes, order.pending_writes = getattr(order, "pending_writes", []), []  # type: ignore[attr-defined]
     for write in writes:
@@ -815,17 +815,19 @@ def _record_steps(
 ) -> SalesOrder:
     """The steps' events in one INSERT and their audit entries in one INSERT, logged after commit."""
     user = by if getattr(by, "pk", None) else None
-    OrderEvent.objects.bulk_create(
-        OrderEvent(
-            order=order,
-            type=type_,
-            actor=user,
-            actor_name=actor_name or (user.display_name if user else ""),
-            ip=ip if ip is not None else current_ip.get(),
-            data=data or {},
-        )
-        for step in steps
-        for type_, data in step.events
+    insert(
+        [
+            OrderEvent(
+                order=order,
+                type=type_,
+                actor=user,
+                actor_name=actor_name or (user.display_name if user else ""),
+                ip=ip if ip is not None else current_ip.get(),
+                data=data or {},
+            )
+            for step in steps
+            for type_, data in step.events
+        ]
     )
     record_audits(
         [

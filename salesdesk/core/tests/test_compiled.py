@@ -2,12 +2,14 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection, models
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from salesdesk.core.compiled import CompiledQuery
-from salesdesk.core.models import AuditLog, Region, Sequence
+from salesdesk.core import compiled
+from salesdesk.core.compiled import CompiledQuery, insert
+from salesdesk.core.models import AuditLog, Parameter, Region, Sequence
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +105,78 @@ def test_known_related_objects_are_refused():
 
     with pytest.raises(ValueError, match="known related"):
         query.all(code="110100")
+
+
+# --- insert -------------------------------------------------------------------------------------
+
+
+def test_insert_writes_what_bulk_create_writes_in_one_statement():
+    """Given audit entries with JSON, a time and no id; when inserted; then one INSERT, the ids are set
+    in order, and the rows read back equal those bulk_create writes for the same objects."""
+    at = dt.datetime(2026, 11, 22, 9, 30, tzinfo=SHANGHAI)
+
+    def entries(tag):
+        return [
+            AuditLog(created_at=at, action=f"{tag}.{i}", data={"i": i, "名": "王"}, hash=f"{tag}{i}", ip=None)
+            for i in range(3)
+        ]
+
+    mine, theirs = entries("x"), entries("y")
+    with CaptureQueriesContext(connection) as statements:
+        insert(mine)
+    AuditLog.objects.bulk_create(theirs)
+
+    assert len(statements) == 1
+    assert statements[0]["sql"].startswith("INSERT")
+    assert [e.pk for e in mine] == sorted(e.pk for e in mine)
+    assert None not in [e.pk for e in mine]
+    assert all(not e._state.adding for e in mine)
+
+    def read(objs):
+        rows = AuditLog.objects.filter(pk__in=[o.pk for o in objs]).order_by("id")
+        return [(r.created_at, r.action[2:], r.data, r.ip, r.is_success) for r in rows]
+
+    assert read(mine) == read(theirs)
+    assert read(mine)[0] == (at, "0", {"i": 0, "名": "王"}, None, True)
+
+
+def test_insert_fills_auto_now_and_foreign_keys_saved_after_assignment():
+    """A natural primary key is written as given; auto_now is set; a foreign key assigned before the
+    related row was saved gets its id (as bulk_create does)."""
+    first, second = Parameter(key="t.one", value=[1, 2]), Parameter(key="t.two", value={"a": "b"})
+    user = get_user_model()(username="param_editor")
+    first.updated_by = user
+    user.save()
+    insert([first, second])
+
+    saved = {p.key: p for p in Parameter.objects.filter(key__startswith="t.")}
+    assert saved["t.one"].value == [1, 2]
+    assert saved["t.two"].value == {"a": "b"}
+    assert saved["t.one"].updated_by_id == user.pk
+    assert saved["t.one"].updated_at is not None
+    assert first.updated_at == saved["t.one"].updated_at
+
+
+def test_insert_refuses_objects_with_an_id_or_of_two_models():
+    existing = AuditLog.objects.create(created_at=dt.datetime(2026, 1, 1, tzinfo=SHANGHAI), hash="h1")
+    with pytest.raises(ValueError, match="primary key"):
+        insert([AuditLog(created_at=existing.created_at, hash="h2", pk=existing.pk + 100)])
+    with pytest.raises(ValueError, match="one model"):
+        insert(
+            [AuditLog(created_at=existing.created_at, hash="h3"), Sequence(prefix="X", day=dt.date.today())]
+        )
+    assert AuditLog.objects.count() == 1
+    assert Sequence.objects.count() == 0
+    assert insert([]) == []
+
+
+def test_insert_splits_what_one_statement_cannot_hold(monkeypatch):
+    monkeypatch.setattr(compiled, "_MAX_PARAMS", 30)  # AuditLog has 12 columns besides id: 2 rows a statement
+    entries = [AuditLog(created_at=dt.datetime(2026, 1, 1, tzinfo=SHANGHAI), hash=f"s{i}") for i in range(5)]
+
+    with CaptureQueriesContext(connection) as statements:
+        insert(entries)
+
+    assert len(statements) == 3
+    assert [e.hash for e in AuditLog.objects.order_by("id")] == [f"s{i}" for i in range(5)]
+    assert [e.pk for e in entries] == list(AuditLog.objects.order_by("id").values_list("pk", flat=True))
