@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "salesdesk.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from .db import widen_psycopg_statement_cache
+
+        widen_psycopg_statement_cache()
