@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connections, models, router
+from django.db.models.constants import OnConflict
 from django.db.models.expressions import Expression
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.query import ModelIterable, QuerySet, get_related_populators  # type: ignore[attr-defined]
@@ -229,11 +230,11 @@ def _pre_save(field: models.Field[Any, Any], obj: models.Model) -> Any:
     return field.pre_save(obj, True)
 
 
-_TABLES: dict[tuple[type[models.Model], str, bool], _Table] = {}
+_TABLES: dict[tuple[type[models.Model], str, bool, bool], _Table] = {}
 
 
-def _table(model: type[models.Model], alias: str, auto_pk: bool) -> _Table:
-    key = (model, alias, auto_pk)
+def _table(model: type[models.Model], alias: str, auto_pk: bool, ignore_conflicts: bool) -> _Table:
+    key = (model, alias, auto_pk, ignore_conflicts)
     table = _TABLES.get(key)
     if table is not None:
         return table
@@ -245,6 +246,10 @@ def _table(model: type[models.Model], alias: str, auto_pk: bool) -> _Table:
         for f in opts.concrete_fields
         if not getattr(f, "generated", False) and not (auto_pk and f is opts.pk)
     ]
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    statement = connection.ops.insert_statement(on_conflict=on_conflict)
+    suffix = connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
+    returning = auto_pk and not ignore_conflicts  # as bulk_create: no ids when rows may be skipped
     getters: list[Callable[[Any], Any]] = []
     for f in fields:
         if type(f).pre_save is models.Field.pre_save:  # the value as it is on the object
@@ -254,8 +259,9 @@ def _table(model: type[models.Model], alias: str, auto_pk: bool) -> _Table:
     table = _Table(
         fields=fields,
         getters=getters,
-        head=f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES ",
-        tail=f" RETURNING {quote(opts.db_table)}.{quote(opts.pk.column)}" if auto_pk else "",
+        head=f"{statement} {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES ",
+        tail=(f" {suffix}" if suffix else "")
+        + (f" RETURNING {quote(opts.db_table)}.{quote(opts.pk.column)}" if returning else ""),
         rows={},
     )
     _TABLES[key] = table
@@ -266,11 +272,12 @@ M = TypeVar("M", bound=models.Model)
 _MAX_PARAMS = 30_000  # PostgreSQL takes 65,535, SQLite (3.32 and later) 32,766
 
 
-def insert(objs: Sequence[M]) -> Sequence[M]:
+def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
     """Insert new objects of one model in one statement, as ``bulk_create`` does (no signals, ``save()``
     not called, primary keys set from ``RETURNING``), with the statement's text kept per model and row
     count. Values are prepared by their fields (``pre_save``, ``get_db_prep_save``) as the ORM prepares
-    them; only the compiling of the INSERT is skipped."""
+    them; only the compiling of the INSERT is skipped. ``ignore_conflicts``: rows that would break a
+    unique constraint are skipped (and, as with bulk_create, no ids are read back)."""
     if not objs:
         return objs
     model = type(objs[0])
@@ -280,13 +287,14 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
         raise ValueError("insert(): objects with an auto primary key must not have one yet")
     alias = router.db_for_write(model)
     connection = connections[alias]
-    if auto_pk and not connection.features.can_return_rows_from_bulk_insert:
+    returning = auto_pk and not ignore_conflicts
+    if returning and not connection.features.can_return_rows_from_bulk_insert:
         return model._default_manager.bulk_create(objs)  # pragma: no cover - every supported database can
-    table = _table(model, alias, auto_pk)
+    table = _table(model, alias, auto_pk, ignore_conflicts)
     per_statement = max(1, _MAX_PARAMS // len(table.fields))
     if len(objs) > per_statement:  # the databases' limit on parameters in one statement
         for start in range(0, len(objs), per_statement):
-            insert(objs[start : start + per_statement])
+            insert(objs[start : start + per_statement], ignore_conflicts=ignore_conflicts)
         return objs
     params: list[Any] = []
     for obj in objs:
@@ -302,9 +310,9 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
         sql = table.rows[len(objs)] = table.head + ", ".join([one] * len(objs)) + table.tail
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        ids = cursor.fetchall() if auto_pk else []
+        ids = cursor.fetchall() if returning else []
     for i, obj in enumerate(objs):
-        if auto_pk:
+        if returning:
             obj.pk = ids[i][0]
         obj._state.adding = False
         obj._state.db = alias

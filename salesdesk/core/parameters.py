@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .audit import record_audit
+from .compiled import CompiledQuery
 from .errors import InvalidInput, NotFound
 from .models import Parameter
 
@@ -333,6 +334,9 @@ post_save.connect(_forget, sender=Parameter, dispatch_uid="core.parameters.saved
 post_delete.connect(_forget, sender=Parameter, dispatch_uid="core.parameters.deleted")
 
 
+_ALL_STORED = CompiledQuery(lambda p: Parameter.objects.values_list("key", "value"))
+
+
 def get_parameters(*keys: str) -> dict[str, Any]:
     """Several values in force (stored, else default) with at most one query."""
     definitions = [get_definition(key) for key in keys]
@@ -341,7 +345,7 @@ def get_parameters(*keys: str) -> dict[str, Any]:
     if _in_request.get():
         stored = _request_values.get()
         if stored is None:
-            stored = dict(Parameter.objects.values_list("key", "value"))
+            stored = dict(_ALL_STORED.all())
             _request_values.set(stored)
     else:
         stored = dict(Parameter.objects.filter(pk__in=keys).values_list("key", "value"))

@@ -1235,7 +1235,7 @@ def _record_first_sales(order: SalesOrder, lines: list[SalesOrderLine]) -> None:
     product_ids = sorted({line.product_id for line in lines})
     after_insert(
         order,
-        lambda: ProductFirstSale.objects.bulk_create(
+        lambda: insert(
             [ProductFirstSale(product_id=pk, order=order, confirmed_at=at) for pk in product_ids],
             ignore_conflicts=True,
         ),

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, models
+from django.db import IntegrityError, connection, models
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
@@ -180,3 +180,20 @@ def test_insert_splits_what_one_statement_cannot_hold(monkeypatch):
     assert len(statements) == 3
     assert [e.hash for e in AuditLog.objects.order_by("id")] == [f"s{i}" for i in range(5)]
     assert [e.pk for e in entries] == list(AuditLog.objects.order_by("id").values_list("pk", flat=True))
+
+
+def test_insert_can_skip_rows_that_break_a_unique_constraint():
+    Sequence.objects.create(prefix="XSDD", day=dt.date(2026, 11, 22), last_value=7)
+    rows = [
+        Sequence(prefix="XSDD", day=dt.date(2026, 11, 22), last_value=1),  # taken: skipped
+        Sequence(prefix="XSDD", day=dt.date(2026, 11, 23), last_value=2),
+    ]
+
+    insert(rows, ignore_conflicts=True)
+
+    assert sorted(Sequence.objects.values_list("day", "last_value")) == [
+        (dt.date(2026, 11, 22), 7),
+        (dt.date(2026, 11, 23), 2),
+    ]
+    with pytest.raises(IntegrityError):
+        insert([Sequence(prefix="XSDD", day=dt.date(2026, 11, 22), last_value=3)])
