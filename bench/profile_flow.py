@@ -5,6 +5,9 @@ request and, with ``--profile``, a pyinstrument profile of N flows.
     .venv/bin/python bench/profile_flow.py                  # statements per request (2 warm flows)
     .venv/bin/python bench/profile_flow.py --profile 30     # + pyinstrument over 30 flows
     .venv/bin/python bench/profile_flow.py --sql confirm    # print the SQL of one request
+    .venv/bin/python bench/profile_flow.py --one --time 150 # median ms, CPU of this process and of
+                                                            # its PostgreSQL backend per request
+    .venv/bin/python bench/profile_flow.py --one --explain 100  # PostgreSQL planning/execution per statement
 
 Uses ``salesdesk_bench_profile`` (dropped and re-created, the same set-up as order_entry.py).
 """
@@ -39,6 +42,13 @@ def main() -> None:
     )
     parser.add_argument("--cprofile", type=int, default=0, help="cProfile N flows: top own time")
     parser.add_argument("--time", type=int, default=0, help="time N flows: median ms per request")
+    parser.add_argument(
+        "--explain",
+        type=int,
+        default=0,
+        help="N flows: PostgreSQL's planning and execution time of each statement (EXPLAIN ANALYZE in a "
+        "savepoint before it runs), median per flow",
+    )
     args = parser.parse_args()
 
     import order_entry
@@ -105,8 +115,10 @@ def main() -> None:
     counts = flow(True)
     print("statements per request:", counts, "total", sum(counts.values()))
     if args.time:
+        backend_before = backend_cpu_ms()
         for _ in range(args.time):
             flow(False, timed=True)
+        backend_after = backend_cpu_ms()
         medians = {name: statistics.median(values) for name, values in timings.items()}
         print(
             f"median ms per request over {args.time} flows:",
@@ -121,6 +133,13 @@ def main() -> None:
             "flow",
             round(sum(cpu.values()), 1),
         )
+        if backend_before is not None and backend_after is not None:
+            print(
+                "mean CPU ms of the PostgreSQL backend serving this process per flow:",
+                round((backend_after - backend_before) / args.time, 1),
+            )
+    if args.explain:
+        explain_statements(flow, args.explain)
     if args.cprofile:
         import cProfile
         import pstats
@@ -146,6 +165,72 @@ def main() -> None:
             flow(False)
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
+def backend_cpu_ms() -> float | None:
+    """CPU time (user + system, ms) of the PostgreSQL backend process of this connection, from /proc
+    (the server runs on this machine); None when it can't be read."""
+    import os
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) * 1000 / ticks
+
+
+def explain_statements(flow: Any, flows: int) -> None:
+    """Run each statement of the flows once more under EXPLAIN ANALYZE first (inside the request's
+    transaction: in a savepoint rolled back; outside: SELECTs only) and sum PostgreSQL's own planning
+    and execution time per kind of statement. COMMIT and the client's time are not in it."""
+    import re
+
+    from django.db import connection
+
+    per_kind: dict[str, list[tuple[float, float]]] = {}
+
+    def kind_of(sql: str) -> str:  # "SELECT <first table named>"
+        text = re.sub(r"\s+", " ", sql).strip()
+        table = re.search(r'(?:FROM|INTO|UPDATE) "?(\w+)"?', text)
+        return f"{text.split()[0]} {table.group(1) if table else '?'}"
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        head = sql.lstrip()[:6].upper()
+        cursor = context["cursor"]
+        inside = connection.in_atomic_block
+        if not many and head in ("SELECT", "INSERT", "UPDATE", "DELETE") and (inside or head == "SELECT"):
+            if inside:
+                cursor.execute("SAVEPOINT bench_explain")
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0][0]
+            if inside:
+                cursor.execute("ROLLBACK TO SAVEPOINT bench_explain")
+            per_kind.setdefault(kind_of(sql), []).append((plan["Planning Time"], plan["Execution Time"]))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        for _ in range(flows):
+            flow(False, timed=True)
+    rows = sorted(
+        (
+            (k, sum(p for p, _e in v) / flows, sum(e for _p, e in v) / flows, len(v) / flows)
+            for k, v in per_kind.items()
+        ),
+        key=lambda r: -(r[1] + r[2]),
+    )
+    print(
+        f"PostgreSQL time per flow over {flows} flows (EXPLAIN ANALYZE), ms: planning / execution / count"
+    )
+    for kind, planning, execution, count in rows:
+        print(f"  {planning:6.2f} {execution:6.2f}  {count:4.1f}  {kind}")
+    print(f"  {sum(r[1] for r in rows):6.2f} {sum(r[2] for r in rows):6.2f}  total")
 
 
 AREAS = (  # first match wins: (label, path fragment)

@@ -42,3 +42,30 @@ def test_the_setting_reaches_the_session() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         assert cursor.fetchone()[0] == "1.1"
+
+
+def test_postgresql_statements_are_prepared_unless_turned_off(monkeypatch: Any) -> None:
+    monkeypatch.setenv("DATABASE_URL", PG)
+    monkeypatch.delenv("DB_PREPARED_STATEMENTS", raising=False)
+    options = _database()["OPTIONS"]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+    monkeypatch.setenv("DB_PREPARED_STATEMENTS", "0")
+    options = _database()["OPTIONS"]
+    assert "server_side_binding" not in options
+    assert "prepare_threshold" not in options
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_statement_run_often_is_prepared_on_the_server() -> None:
+    """The fifth run of one statement on a connection prepares it (pg_prepared_statements lists it)."""
+    sql = "SELECT id FROM core_sequence WHERE prefix = %s -- prepared-statement check"
+    with connection.cursor() as cursor:
+        for i in range(6):
+            cursor.execute(sql, [f"P{i}"])
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%prepared-statement check%"],
+        )
+        assert cursor.fetchone()[0] == 1
