@@ -225,9 +225,7 @@ def explain_statements(flow: Any, flows: int) -> None:
         ),
         key=lambda r: -(r[1] + r[2]),
     )
-    print(
-        f"PostgreSQL time per flow over {flows} flows (EXPLAIN ANALYZE), ms: planning / execution / count"
-    )
+    print(f"PostgreSQL time per flow over {flows} flows (EXPLAIN ANALYZE), ms: planning / execution / count")
     for kind, planning, execution, count in rows:
         print(f"  {planning:6.2f} {execution:6.2f}  {count:4.1f}  {kind}")
     print(f"  {sum(r[1] for r in rows):6.2f} {sum(r[2] for r in rows):6.2f}  total")
