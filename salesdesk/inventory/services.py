@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from salesdesk.catalog.models import Product
@@ -434,9 +435,10 @@ def reserve_many(
 ) -> list[StockMove]:
     """Reserve several (product, warehouse, qty) for one document, all or nothing.
 
-    Rows are changed in (product, warehouse) order — the one lock order every caller uses, so two
-    documents never deadlock — each with one conditional ``UPDATE … SET reserved = reserved + q WHERE
-    on_hand − reserved (− safety) >= q``, then the ledger rows in one INSERT. When any item is short it
+    Rows are locked in (product, warehouse) order — the one lock order every caller uses, so two
+    documents never deadlock — and changed by one conditional ``UPDATE … SET reserved = reserved + q
+    WHERE on_hand − reserved (− safety) >= q`` for all of them (the items of one row added up), then
+    the ledger rows go in with one INSERT. When any item is short it
     raises ``ShortItems`` with an ``InsufficientStock`` per short item (by index in ``items``) and
     nothing stays reserved. Returns the ledger rows in the order of ``items`` (their ids follow the
     lock order).
@@ -467,18 +469,41 @@ class ShortItems(InsufficientStock):
         self.items = items
 
 
-_RESERVE_SQL = (
-    "UPDATE {table} SET reserved_qty = reserved_qty + CAST(%s AS NUMERIC) "
-    "WHERE product_id = %s AND warehouse_id = %s "
-    "AND on_hand_qty - reserved_qty - {safety} >= CAST(%s AS NUMERIC) "
-    "RETURNING on_hand_qty, reserved_qty"
-)
+def _reserve_sql(keys: int, safety: bool) -> str:
+    """One conditional UPDATE for ``keys`` (product, warehouse, qty) rows: each stock row gains its
+    quantity when on hand − reserved (− safety) still covers it; the rows changed are returned."""
+    table = StockLevel._meta.db_table
+    values = ", ".join(["(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS NUMERIC))"] * keys)
+    return (
+        f"WITH wanted (product_id, warehouse_id, qty) AS (VALUES {values}) "
+        f"UPDATE {table} SET reserved_qty = {table}.reserved_qty + wanted.qty FROM wanted "
+        f"WHERE {table}.product_id = wanted.product_id AND {table}.warehouse_id = wanted.warehouse_id "
+        f"AND {table}.on_hand_qty - {table}.reserved_qty - {'safety_qty' if safety else '0'} >= wanted.qty "
+        f"RETURNING {table}.product_id, {table}.warehouse_id, {table}.on_hand_qty, {table}.reserved_qty"
+    )
+
+
+def _lock_sql(keys: int) -> str:
+    """Lock the stock rows of ``keys`` (product, warehouse) pairs in (product, warehouse) order."""
+    table = StockLevel._meta.db_table
+    pairs = " OR ".join(["(product_id = %s AND warehouse_id = %s)"] * keys)
+    return f"SELECT 1 FROM {table} WHERE {pairs} ORDER BY product_id, warehouse_id FOR UPDATE"
+
+
 _PLACES = Decimal("0.000001")
 
 
 def _reserve(
     items: list[tuple[Product, Warehouse, Any]], *, reference: str | None, by: Any, field_of: Any
 ) -> tuple[list[tuple[int, InsufficientStock]], list[StockMove]]:
+    """Reserve every item or report the short ones (the caller rolls back then).
+
+    The items of one (product, warehouse) are added up and every row is changed by ONE statement; on
+    PostgreSQL the rows are first locked in (product, warehouse) order — the order every caller locks
+    in, so two documents never deadlock. The result is the one the items would have had one after the
+    other in that order: a short item does not stop the next one of the same row, and each ledger row
+    says what was on hand and reserved just after its own item.
+    """
     cleaned = [
         (index, product, warehouse, clean_qty(product, qty, field=field_of(index)))
         for index, (product, warehouse, qty) in enumerate(items)
@@ -486,40 +511,76 @@ def _reserve(
     if reference is not None:
         reference = _clean_reference(reference, required=True)
     protect_safety = bool(get_parameter("stock.available_excludes_safety"))
-    sql = _RESERVE_SQL.format(table=StockLevel._meta.db_table, safety="safety_qty" if protect_safety else "0")
-    shortages: list[tuple[int, InsufficientStock]] = []
-    moves: dict[int, StockMove] = {}
-    actor = by if getattr(by, "pk", None) else None
+    in_order = sorted(cleaned, key=lambda c: (c[1].pk, c[2].pk))
+    totals: dict[tuple[Any, Any], Decimal] = {}
+    for _index, product, warehouse, q in in_order:
+        key = (product.pk, warehouse.pk)
+        totals[key] = totals.get(key, Decimal(0)) + q
     with connection.cursor() as cursor:
-        for index, product, warehouse, q in sorted(cleaned, key=lambda c: (c[1].pk, c[2].pk)):
-            cursor.execute(sql, [q, product.pk, warehouse.pk, q])
-            row = cursor.fetchone()
-            if row is None:
-                level = StockLevel.objects.filter(product=product, warehouse=warehouse).first()
-                available = Decimal(0)
-                if level is not None:
-                    available = level.on_hand_qty - level.reserved_qty
-                    available -= level.safety_qty if protect_safety else 0
-                shortages.append((index, _short(product, q, available)))
-                continue
-            on_hand, reserved = (Decimal(str(v)).quantize(_PLACES) for v in row)
-            moves[index] = StockMove(
-                product_id=product.pk,
-                warehouse_id=warehouse.pk,
-                kind=Kind.RESERVE,
-                qty=q,
-                from_reservation=False,
-                on_hand_after=on_hand,
-                reserved_after=reserved,
-                reference=reference or "",
-                note="",
-                created_by=actor,
-            )
-        if shortages:  # the caller raises: its atomic block undoes the UPDATEs already made
-            return sorted(shortages, key=lambda s: s[0]), []
-        if reference is not None:
-            StockMove.objects.bulk_create(list(moves.values()))  # ledger ids follow the lock order
+        if len(totals) > 1 and connection.features.has_select_for_update:
+            cursor.execute(_lock_sql(len(totals)), [v for key in totals for v in key])
+        cursor.execute(
+            _reserve_sql(len(totals), protect_safety), [v for key, q in totals.items() for v in (*key, q)]
+        )
+        after = {
+            (product_id, warehouse_id): (Decimal(str(on_hand)), Decimal(str(reserved)))
+            for product_id, warehouse_id, on_hand, reserved in cursor.fetchall()
+        }
+    short_keys = [key for key in totals if key not in after]
+    if short_keys:  # the caller raises: its atomic block undoes the rows already changed
+        return _shortages(in_order, short_keys, protect_safety), []
+    actor = by if getattr(by, "pk", None) else None
+    later = dict(totals)  # per row: the quantity of this item and those after it
+    moves: dict[int, StockMove] = {}
+    for index, product, warehouse, q in in_order:
+        key = (product.pk, warehouse.pk)
+        on_hand, reserved = after[key]
+        later[key] -= q
+        moves[index] = StockMove(
+            product_id=product.pk,
+            warehouse_id=warehouse.pk,
+            kind=Kind.RESERVE,
+            qty=q,
+            from_reservation=False,
+            on_hand_after=on_hand.quantize(_PLACES),
+            reserved_after=(reserved - later[key]).quantize(_PLACES),
+            reference=reference or "",
+            note="",
+            created_by=actor,
+        )
+    if reference is not None:
+        insert(list(moves.values()))  # ledger ids follow the lock order
     return [], [moves[i] for i in sorted(moves)]
+
+
+def _shortages(
+    in_order: list[tuple[int, Product, Warehouse, Decimal]], short_keys: list[tuple[Any, Any]], safety: bool
+) -> list[tuple[int, InsufficientStock]]:
+    """The short items of the rows that could not take their total: each item in turn takes what is
+    left of its row, and the one that does not fit is short by what was left for it."""
+    levels = {
+        (level.product_id, level.warehouse_id): level
+        for level in StockLevel.objects.filter(
+            Q(*(Q(product_id=p, warehouse_id=w) for p, w in short_keys), _connector=Q.OR)
+        )
+    }
+    left: dict[tuple[Any, Any], Decimal] = {}
+    for key in short_keys:
+        level = levels.get(key)
+        available = Decimal(0)
+        if level is not None:
+            available = level.on_hand_qty - level.reserved_qty - (level.safety_qty if safety else 0)
+        left[key] = available
+    shortages: list[tuple[int, InsufficientStock]] = []
+    for index, product, warehouse, q in in_order:
+        key = (product.pk, warehouse.pk)
+        if key not in left:
+            continue
+        if left[key] >= q:
+            left[key] -= q
+        else:
+            shortages.append((index, _short(product, q, left[key])))
+    return sorted(shortages, key=lambda s: s[0])
 
 
 def save_moves(moves: list[StockMove], *, reference: str) -> None:

@@ -94,3 +94,63 @@ def test_reserve_many_refuses_a_bad_quantity_by_item_path(two):
 
     assert list(exc.value.fields) == ["items.1.qty"]
     assert StockMove.objects.filter(reference="XS-4").count() == 0
+
+
+def test_items_of_one_row_are_taken_in_turn(two, admin_user):
+    """Two lines of the same product and warehouse: both fit; each ledger row says what was reserved
+    just after it (as if reserved one after the other)."""
+    a, b, warehouse = two
+    moves = services.reserve_many(
+        items=[(a, warehouse, "3"), (b, warehouse, "1"), (a, warehouse, "5")], reference="XS-5", by=admin_user
+    )
+
+    assert [(m.product_id, m.qty, m.on_hand_after, m.reserved_after) for m in moves] == [
+        (a.pk, Decimal("3"), Decimal("10"), Decimal("3")),
+        (b.pk, Decimal("1"), Decimal("4"), Decimal("1")),
+        (a.pk, Decimal("5"), Decimal("10"), Decimal("8")),
+    ]
+    assert _levels() == [("RM-A", Decimal("10"), Decimal("8")), ("RM-B", Decimal("4"), Decimal("1"))]
+
+
+def test_of_two_items_of_one_row_the_one_that_does_not_fit_is_short(two):
+    """10 on hand: 6 then 5 of the same row: the second is short (4 left for it), the first is not
+    named; an item after it that fits what is left is not short either; nothing stays reserved."""
+    a, b, warehouse = two
+    before = (_levels(), StockMove.objects.count())
+
+    with pytest.raises(services.ShortItems) as exc, transaction.atomic():
+        services.reserve_many(
+            items=[(a, warehouse, "6"), (b, warehouse, "1"), (a, warehouse, "5"), (a, warehouse, "4")],
+            reference="XS-6",
+        )
+
+    assert [(i, e.requested, e.available) for i, e in exc.value.items] == [(2, Decimal("5"), Decimal("4"))]
+    assert (_levels(), StockMove.objects.count()) == before
+
+
+def test_five_rows_are_reserved_in_one_statement(admin_user):
+    """Lock (PostgreSQL only) + one UPDATE + the ledger's INSERT, whatever the number of rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    warehouse = make_warehouse(code="RM5")
+    products = [make_product(sku=f"RM5-{i}") for i in range(5)]
+    services.receive_stock(
+        by=admin_user, warehouse=warehouse, lines=[(p, "9") for p in products], reference="RK-5"
+    )
+
+    with CaptureQueriesContext(connection) as statements:
+        services.reserve_many(items=[(p, warehouse, "2") for p in products], reference="XS-7")
+
+    sql = [
+        q["sql"]
+        for q in statements
+        if "core_parameter" not in q["sql"] and not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    expected = (["SELECT 1 FROM"] if connection.vendor == "postgresql" else []) + [
+        "WITH wanted",
+        "INSERT INTO",
+    ]
+    assert len(sql) == len(expected)
+    assert [s[: len(e)] for s, e in zip(sql, expected, strict=True)] == expected
+    assert [lvl[2] for lvl in _levels() if lvl[0].startswith("RM5")] == [Decimal("2")] * 5
