@@ -343,21 +343,24 @@ def _live_orders(p: Any, excluding: bool) -> Any:
 _SAME_PO = CompiledQuery(
     lambda p, excluding: _live_orders(p, excluding).filter(customer_po=p.po).values_list("number")[:5]
 )
-_RECENT = CompiledQuery(
-    lambda p, excluding: (
+
+
+def _recent_lines(p: Any, excluding: bool) -> Any:
+    """The lines of the customer's 20 latest live orders of the duplicate window, with their numbers."""
+    recent = (
         _live_orders(p, excluding)
         .filter(created_at__gte=p.typed("since", SalesOrder._meta.get_field("created_at")))
         .order_by("-id")
-        .values_list("id", "number")[:20]
+        .values("id")[:20]
     )
-)
-_LINES_OF = CompiledQuery(
-    lambda p, n: (
-        SalesOrderLine.objects.filter(order_id__in=p.many("orders", n))
+    return (
+        SalesOrderLine.objects.filter(order_id__in=recent)
         .order_by()
-        .values_list("order_id", "product_id", "qty")
+        .values_list("order_id", "order__number", "product_id", "qty")
     )
-)
+
+
+_RECENT_LINES = CompiledQuery(_recent_lines)
 
 
 def _duplicates(customer: Customer, customer_po: str, quote: OrderQuote, exclude: Any = None) -> list[str]:
@@ -368,15 +371,16 @@ def _duplicates(customer: Customer, customer_po: str, quote: OrderQuote, exclude
     if customer_po:
         numbers += [number for (number,) in _SAME_PO.all(excluding, po=customer_po, **known)]
     mine = Counter((q.product.pk, q.qty.normalize()) for q in quote.lines)
-    # the 20 latest orders of the window, then their lines — two narrow reads, no model instances
-    recent = dict(_RECENT.all(excluding, since=timezone.now() - DUPLICATE_WINDOW, **known))
-    theirs: dict[int, Counter[tuple[int, Decimal]]] = {pk: Counter() for pk in recent}
-    if recent:
-        for order_id, product_id, qty in _LINES_OF.all(len(recent), orders=list(recent)):
-            theirs[order_id][(product_id, qty.normalize())] += 1
-    for pk, number in recent.items():
-        if theirs[pk] == mine and number not in numbers:
-            numbers.append(number)
+    # one narrow read, no model instances; an order without lines can't look like this one
+    recent: dict[int, str] = {}
+    theirs: dict[int, Counter[tuple[int, Decimal]]] = defaultdict(Counter)
+    since = timezone.now() - DUPLICATE_WINDOW
+    for order_id, number, product_id, qty in _RECENT_LINES.all(excluding, since=since, **known):
+        recent[order_id] = number
+        theirs[order_id][(product_id, qty.normalize())] += 1
+    for pk in sorted(recent, reverse=True):  # the latest first
+        if theirs[pk] == mine and recent[pk] not in numbers:
+            numbers.append(recent[pk])
     return numbers
 
 
