@@ -221,6 +221,7 @@ class CompiledQuery:
 class _Table:
     fields: list[models.Field[Any, Any]]
     getters: list[Callable[[Any], Any]]
+    relations: list[Any]  # the foreign keys, or None: let Django check every object (generic relations)
     head: str
     tail: str
     rows: dict[int, str]
@@ -256,9 +257,11 @@ def _table(model: type[models.Model], alias: str, auto_pk: bool, ignore_conflict
             getters.append(operator.attrgetter(f.attname))
         else:  # auto_now, auto_now_add, files: the field computes it
             getters.append(functools.partial(_pre_save, f))
+    relations: Any = None if opts.private_fields else [f for f in fields if f.is_relation]
     table = _Table(
         fields=fields,
         getters=getters,
+        relations=relations,
         head=f"{statement} {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES ",
         tail=(f" {suffix}" if suffix else "")
         + (f" RETURNING {quote(opts.db_table)}.{quote(opts.pk.column)}" if returning else ""),
@@ -300,8 +303,12 @@ def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
     for obj in objs:
         if type(obj) is not model:
             raise ValueError("insert(): objects of one model only")
-        # a foreign key assigned before its row was saved takes the row's id now, as in bulk_create
-        obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
+        # a foreign key assigned before its row was saved takes the row's id now (or an unsaved one is
+        # refused), as in bulk_create; Django's check runs only when a key is missing its id
+        if table.relations is None or any(
+            getattr(obj, f.attname) is None and f.is_cached(obj) for f in table.relations
+        ):
+            obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
         for field, get in zip(table.fields, table.getters, strict=True):
             params.append(field.get_db_prep_save(get(obj), connection))
     sql = table.rows.get(len(objs))

@@ -197,3 +197,12 @@ def test_insert_can_skip_rows_that_break_a_unique_constraint():
     ]
     with pytest.raises(IntegrityError):
         insert([Sequence(prefix="XSDD", day=dt.date(2026, 11, 22), last_value=3)])
+
+
+def test_insert_refuses_a_foreign_key_to_an_unsaved_row():
+    entry = AuditLog(created_at=dt.datetime(2026, 1, 1, tzinfo=SHANGHAI), hash="u1")
+    entry.actor = get_user_model()(username="never_saved")
+
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert([entry])
+    assert AuditLog.objects.count() == 0
