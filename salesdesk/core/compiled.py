@@ -221,6 +221,7 @@ class CompiledQuery:
 class _Table:
     fields: list[models.Field[Any, Any]]
     getters: list[Callable[[Any], Any]]
+    as_is: list[type | None]
     relations: list[Any]  # the foreign keys, or None: let Django check every object (generic relations)
     head: str
     tail: str
@@ -229,6 +230,35 @@ class _Table:
 
 def _pre_save(field: models.Field[Any, Any], obj: models.Model) -> Any:
     return field.pre_save(obj, True)
+
+
+_INTEGERS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.SmallAutoField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveBigIntegerField,
+    models.PositiveSmallIntegerField,
+)
+
+
+def _as_is(field: models.Field[Any, Any]) -> type | None:
+    """The one Python type whose values (and None) this field hands to the driver unchanged — so
+    ``get_db_prep_save`` can be skipped for them — or None. Exact classes only: a subclass may prepare
+    its values (an IP address field on PostgreSQL, JSON, money, dates are left to Django)."""
+    kind = type(field)
+    if isinstance(field, models.ForeignKey) and type(field.target_field) in _INTEGERS:
+        return int
+    if kind in _INTEGERS:
+        return int
+    if kind in (models.CharField, models.TextField):
+        return str
+    if kind is models.BooleanField:
+        return bool
+    return None
 
 
 _TABLES: dict[tuple[type[models.Model], str, bool, bool], _Table] = {}
@@ -261,6 +291,7 @@ def _table(model: type[models.Model], alias: str, auto_pk: bool, ignore_conflict
     table = _Table(
         fields=fields,
         getters=getters,
+        as_is=[_as_is(f) for f in fields],
         relations=relations,
         head=f"{statement} {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES ",
         tail=(f" {suffix}" if suffix else "")
@@ -309,8 +340,12 @@ def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
             getattr(obj, f.attname) is None and f.is_cached(obj) for f in table.relations
         ):
             obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
-        for field, get in zip(table.fields, table.getters, strict=True):
-            params.append(field.get_db_prep_save(get(obj), connection))
+        for field, get, as_is in zip(table.fields, table.getters, table.as_is, strict=True):
+            value = get(obj)
+            if value is None or (as_is is not None and type(value) is as_is):
+                params.append(value)
+            else:
+                params.append(field.get_db_prep_save(value, connection))
     sql = table.rows.get(len(objs))
     if sql is None:
         one = "(" + ", ".join(["%s"] * len(table.fields)) + ")"

@@ -117,7 +117,14 @@ def test_insert_writes_what_bulk_create_writes_in_one_statement():
 
     def entries(tag):
         return [
-            AuditLog(created_at=at, action=f"{tag}.{i}", data={"i": i, "名": "王"}, hash=f"{tag}{i}", ip=None)
+            AuditLog(
+                created_at=at,
+                action=f"{tag}.{i}",
+                data={"i": i, "名": "王"},
+                hash=f"{tag}{i}",
+                ip=f"10.0.0.{i}" if i else None,
+                object_id="",
+            )
             for i in range(3)
         ]
 
@@ -138,6 +145,7 @@ def test_insert_writes_what_bulk_create_writes_in_one_statement():
 
     assert read(mine) == read(theirs)
     assert read(mine)[0] == (at, "0", {"i": 0, "名": "王"}, None, True)
+    assert read(mine)[2][3] == "10.0.0.2"
 
 
 def test_insert_fills_auto_now_and_foreign_keys_saved_after_assignment():
