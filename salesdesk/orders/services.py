@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -93,13 +93,23 @@ def _after_commit(order: SalesOrder, what: str) -> None:
 
 
 # The reads of every order creation, compiled once per process (``core.compiled``).
-_CUSTOMER = CompiledQuery(
-    lambda p, scope: (
+def _customer_q(p: Any, scope: tuple[str, int]) -> Any:
+    """The customer in the user's scope, with its first contact (primary first, then the oldest):
+    ``contact_name``, ``contact_mobile``, ``contact_phone`` (None without contacts)."""
+    first_contact = Contact.objects.filter(customer=OuterRef("pk")).order_by("-is_primary", "id")
+    return (
         Customer.objects.filter(owner_scope_param_q(p, scope))
         .select_related("owner")
+        .annotate(
+            contact_name=Subquery(first_contact.values("name")[:1]),
+            contact_mobile=Subquery(first_contact.values("mobile")[:1]),
+            contact_phone=Subquery(first_contact.values("phone")[:1]),
+        )
         .filter(pk=p.customer_id)[:1]
     )
-)
+
+
+_CUSTOMER = CompiledQuery(_customer_q)
 _ADDRESS_REGIONS = "region__parent__parent"
 _DEFAULT_ADDRESS = CompiledQuery(
     lambda p: (
@@ -112,9 +122,6 @@ _ADDRESS = CompiledQuery(
     lambda p: Address.objects.filter(customer=p.customer_id, pk=p.address_id).select_related(
         _ADDRESS_REGIONS
     )[:1]
-)
-_FIRST_CONTACT = CompiledQuery(
-    lambda p: Contact.objects.filter(customer=p.customer_id).order_by("-is_primary", "id")[:1]
 )
 
 
@@ -192,9 +199,9 @@ def _snapshot(order: SalesOrder, customer: Customer, address: Address | None) ->
         "bank_account": customer.bank_account,
         "invoice_type": customer.default_invoice_type,
     }
-    contact = _FIRST_CONTACT.first(customer_id=customer.pk)
-    order.contact_name = contact.name if contact else ""
-    order.contact_phone = (contact.mobile or contact.phone) if contact else ""
+    # read with the customer (_resolve_customer)
+    order.contact_name = customer.contact_name or ""  # type: ignore[attr-defined]
+    order.contact_phone = customer.contact_mobile or customer.contact_phone or ""  # type: ignore[attr-defined]
     order.address = address
     if address is not None:
         order.ship_region_code = address.region_id or ""
