@@ -75,8 +75,16 @@ def _event(
     ip: str | None = None,
     actor_name: str = "",
 ) -> OrderEvent:
+    """One timeline entry, saved."""
+    return insert([_new_event(order, type_, by=by, data=data, ip=ip, actor_name=actor_name)])[0]
+
+
+def _new_event(
+    order: SalesOrder, type_: str, *, by: Any, data: dict[str, Any] | None, ip: str | None, actor_name: str
+) -> OrderEvent:
+    """A timeline entry, not saved yet: the actor (a user, else none) and the request's IP."""
     user = by if getattr(by, "pk", None) else None
-    return OrderEvent.objects.create(
+    return OrderEvent(
         order=order,
         type=type_,
         actor=user,
@@ -825,17 +833,9 @@ def _record_steps(
     order: SalesOrder, steps: list[OrderStep], *, by: Any, ip: str | None = None, actor_name: str = ""
 ) -> SalesOrder:
     """The steps' events in one INSERT and their audit entries in one INSERT, logged after commit."""
-    user = by if getattr(by, "pk", None) else None
     insert(
         [
-            OrderEvent(
-                order=order,
-                type=type_,
-                actor=user,
-                actor_name=actor_name or (user.display_name if user else ""),
-                ip=ip if ip is not None else current_ip.get(),
-                data=data or {},
-            )
+            _new_event(order, type_, by=by, data=data, ip=ip, actor_name=actor_name)
             for step in steps
             for type_, data in step.events
         ]
