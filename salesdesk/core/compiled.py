@@ -34,7 +34,12 @@ from django.db import connections, models, router
 from django.db.models.constants import OnConflict
 from django.db.models.expressions import Expression
 from django.db.models.fields import AutoFieldMixin
-from django.db.models.query import ModelIterable, QuerySet, get_related_populators  # type: ignore[attr-defined]
+from django.db.models.query import (  # type: ignore[attr-defined]
+    ModelIterable,
+    QuerySet,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,13 @@ class CompiledQuery:
         alias = queryset.db
         if queryset._known_related_objects or queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
             raise ValueError("a compiled query can't carry known related objects or prefetches")
-        model_rows = queryset._iterable_class is ModelIterable
+        model_rows = queryset._iterable_class is ModelIterable  # type: ignore[attr-defined]
+        if not model_rows and (
+            queryset._iterable_class is not ValuesListIterable  # type: ignore[attr-defined]
+            or queryset.query.annotation_select
+            or queryset.query.extra_select
+        ):  # values(), flat or named rows, or columns the ORM would reorder: not supported
+            raise ValueError("a compiled query gives model instances or values_list() tuples of fields")
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         fields = [s[0] for s in compiler.select[0 : compiler.col_count]]

@@ -214,3 +214,17 @@ def test_insert_refuses_a_foreign_key_to_an_unsaved_row():
     with pytest.raises(ValueError, match="unsaved related object"):
         insert([entry])
     assert AuditLog.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda p: Sequence.objects.filter(prefix=p.prefix).values("day"),
+        lambda p: Sequence.objects.filter(prefix=p.prefix).values_list("day", flat=True),
+        lambda p: Sequence.objects.annotate(n=F("last_value")).filter(prefix=p.prefix).values_list("n"),
+    ],
+    ids=["values", "flat", "annotated values_list"],
+)
+def test_rows_other_than_models_or_plain_values_list_are_refused(build):
+    with pytest.raises(ValueError, match="values_list"):
+        CompiledQuery(build).all(prefix="XSDD")
