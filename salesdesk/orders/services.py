@@ -464,12 +464,13 @@ def create_order(
     if not by.has_perm("orders.add_salesorder"):
         raise Forbidden()
     key = (str(idempotency_key).strip() or None) if idempotency_key is not None else None
-    if key is not None:
-        if len(key) > 100:
-            raise InvalidInput.single("idempotency_key", _("At most %(n)d characters.") % {"n": 100})
-        existing = _order_for_key(by, key)
-        if existing is not None:
-            return existing
+    if key is not None and len(key) > 100:
+        raise InvalidInput.single("idempotency_key", _("At most %(n)d characters.") % {"n": 100})
+    # A used key is not looked up first (a read on every creation for what a retry needs): the order's
+    # insert meets the unique constraint on (created_by, idempotency_key) instead, and whatever stops a
+    # creation with a key — that constraint, a duplicate warning, bad input or a refused step, e.g. a
+    # retry after the first order took the stock — is answered with the first order when there is one.
+    # Nothing of the retry is kept (one transaction: its number, stock and plan are rolled back).
     try:
         with transaction.atomic():
             return _create(
@@ -490,26 +491,18 @@ def create_order(
                 copied_from=copied_from,
                 advance=advance,
             )
-    except (IntegrityError, PossibleDuplicate):
-        # A concurrent request with the same key committed first — its order won the unique constraint,
-        # or, committed while this one was being checked, looks like a duplicate: answer with its order.
+    except (IntegrityError, DomainError, StepRefused):
         winner = _order_for_key(by, key) if key is not None else None
         if winner is not None:
             return winner
         raise
 
 
-_KEY_USED = CompiledQuery(
-    lambda p: SalesOrder.objects.filter(created_by=p.user_id, idempotency_key=p.key).values_list("pk")[:1]
-)
-
-
 def _order_for_key(by: Any, key: str) -> SalesOrder | None:
     """The order this user already created with this idempotency key, marked ``replayed``; or None."""
-    # the common case is a new key: ask for existence only, read the order when there is one
-    if _KEY_USED.first(user_id=by.pk, key=key) is None:
+    order = SalesOrder.objects.filter(created_by=by, idempotency_key=key).first()
+    if order is None:
         return None
-    order = SalesOrder.objects.get(created_by=by, idempotency_key=key)
     order.replayed = True  # type: ignore[attr-defined]
     return order
 

@@ -349,3 +349,19 @@ def test_reserved_at_submission_an_order_awaiting_approval_holds_its_stock_under
     types = list(OrderEvent.objects.filter(order_id=out["id"]).order_by("id").values_list("type", flat=True))
     assert types == ["created", "submitted", "approval_requested", "stock_reserved"]
     assert not OrderPlan.objects.filter(order_id=out["id"]).exists()
+
+
+def test_a_new_idempotency_key_is_not_looked_up(
+    api_client_for: Any, salesperson: Any, known: dict[str, Any]
+) -> None:
+    """The key's unique constraint answers a retry (see the services' tests); a first request reads no
+    order by its key — the only statement that names the key is the order's insert."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_client_for(salesperson)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/api/orders", _body(known, confirm=True), **{"Idempotency-Key": "k-new"})
+    assert response.status_code == 201
+    naming = [q["sql"].split("(")[0] for q in queries.captured_queries if "idempotency_key" in q["sql"]]
+    assert naming == ['INSERT INTO "orders_salesorder" ']

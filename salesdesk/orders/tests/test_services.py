@@ -322,28 +322,42 @@ def test_idempotency_key_returns_same_order(salesperson: Any, customer: Any, pro
     assert SalesOrder.objects.count() == 1
 
 
-def test_same_key_committed_meanwhile_answers_with_that_order_not_a_duplicate_warning(
-    salesperson: Any, customer: Any, product: Any, monkeypatch: pytest.MonkeyPatch
+def test_a_retry_with_other_lines_meets_the_key_constraint_and_keeps_nothing(
+    salesperson: Any, customer: Any, product: Any
 ) -> None:
-    """The race the PostgreSQL test hits now and then: the key is not there when checked first, then
-    the concurrent request with the same key commits before this one's duplicate check."""
+    """A used key is not looked up before the creation: the retry is priced and numbered, its insert
+    meets the unique key, and the whole attempt rolls back — the number is not used up."""
     first = services.create_order(
         by=salesperson, customer=customer, lines=[line(product)], idempotency_key="k2"
     )
-    real = services._order_for_key
-    calls: list[str] = []
-
-    def not_yet_committed_at_first(by: Any, key: str) -> SalesOrder | None:
-        calls.append(key)
-        return None if len(calls) == 1 else real(by, key)
-
-    monkeypatch.setattr(services, "_order_for_key", not_yet_committed_at_first)
+    other = make_product(sku="P-OTHER")
     again = services.create_order(
-        by=salesperson, customer=customer, lines=[line(product)], idempotency_key="k2"
+        by=salesperson, customer=customer, lines=[line(other, 3)], idempotency_key="k2"
     )
-    assert calls == ["k2", "k2"]  # missed first, found after the duplicate check fired
     assert again.pk == first.pk
     assert again.replayed is True  # type: ignore[attr-defined]
+    assert [ln.product_id for ln in again.lines.all()] == [product.pk]
+    assert SalesOrder.objects.count() == 1
+    following = services.create_order(by=salesperson, customer=customer, lines=[line(other, 2)])
+    assert int(following.number[-4:]) == int(first.number[-4:]) + 1  # gapless: the retry's number rolled back
+
+
+def test_a_retry_the_rules_would_now_refuse_still_answers_with_the_first_order(
+    salesperson: Any, customer: Any, product: Any
+) -> None:
+    first = services.create_order(
+        by=salesperson, customer=customer, lines=[line(product)], idempotency_key="k3"
+    )
+    customer.status = customer.Status.DISABLED
+    customer.save(update_fields=["status"])
+    again = services.create_order(
+        by=salesperson, customer=customer, lines=[line(product)], idempotency_key="k3"
+    )
+    assert again.pk == first.pk
+    with pytest.raises(InvalidInput):  # without the key the same input is refused
+        services.create_order(by=salesperson, customer=customer, lines=[line(product)])
+    with pytest.raises(InvalidInput):  # and with a new key
+        services.create_order(by=salesperson, customer=customer, lines=[line(product)], idempotency_key="k4")
     assert SalesOrder.objects.count() == 1
 
 
