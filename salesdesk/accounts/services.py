@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 import secrets
 from typing import Any
 
@@ -14,6 +15,8 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import TextField
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -158,30 +161,49 @@ def issue_api_token(*, user: User) -> str:
     return key
 
 
+def _access_of_token_user() -> RawSQL:
+    """The token user's role names and permissions as one JSON text column of the token read: a list
+    of ``[kind, label]`` (see ``_access_sql``), so the token and its user's access come in one query."""
+    user_id = f"{connection.ops.quote_name(ApiToken._meta.db_table)}.{connection.ops.quote_name('user_id')}"
+    rows = _access_sql(user_id)
+    if connection.vendor == "postgresql":
+        aggregate = "json_agg(json_build_array(a.k, a.label))::text"
+    else:  # SQLite's JSON1 functions, built in since 3.38 and in every Python 3.11 build before that
+        aggregate = "json_group_array(json_array(a.k, a.label))"
+    return RawSQL(f"SELECT {aggregate} FROM ({rows}) a", [], output_field=TextField())
+
+
 _TOKEN = CompiledQuery(
-    lambda p: ApiToken.objects.select_related("user", "user__team").filter(
-        key_hash=p.key_hash,
-        expires_at__gt=p.typed("now", ApiToken._meta.get_field("expires_at")),
-        user__is_active=True,
-    )[:1]
+    lambda p: (
+        ApiToken.objects.select_related("user", "user__team")
+        .filter(
+            key_hash=p.key_hash,
+            expires_at__gt=p.typed("now", ApiToken._meta.get_field("expires_at")),
+            user__is_active=True,
+        )
+        .annotate(access=_access_of_token_user())[:1]
+    )
 )
 
 
 def user_for_token(key: str) -> Any:
-    """The active user a token belongs to, or None when unknown, expired or the user is disabled."""
+    """The active user a token belongs to, or None when unknown, expired or the user is disabled; its
+    roles and permissions read with it (as ``load_access`` reads them)."""
     token = _TOKEN.first(key_hash=_hash_token(key), now=timezone.now())
     if token is None:
         return None
     now = timezone.now()
     if not token.last_used_at or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    load_access(token.user)
+    _prime_access(token.user, json.loads(token.access or "[]"))
     return token.user
 
 
 @functools.cache
-def _access_sql() -> str:
-    """Role names, direct permissions and group permissions of one user ("app_label.codename")."""
+def _access_sql(user_id: str = "%s") -> str:
+    """Role names, direct permissions and group permissions of one user ("app_label.codename"): rows of
+    ``k`` ("r" role, "u" user permission, "g" group permission) and ``label``. ``user_id``: the SQL
+    that gives the user's id (a placeholder, or a column of an outer query)."""
     user_groups = User.groups.through._meta.db_table
     user_perms = User.user_permissions.through._meta.db_table
     group_perms = Group.permissions.through._meta.db_table
@@ -189,14 +211,14 @@ def _access_sql() -> str:
     ctype = ContentType._meta.db_table
     label = "ct.app_label || '.' || p.codename"
     return (
-        f"SELECT 'r', g.name FROM {Group._meta.db_table} g "
-        f"JOIN {user_groups} ug ON ug.group_id = g.id WHERE ug.user_id = %s "
+        f"SELECT 'r' AS k, g.name AS label FROM {Group._meta.db_table} g "
+        f"JOIN {user_groups} ug ON ug.group_id = g.id WHERE ug.user_id = {user_id} "
         f"UNION ALL SELECT 'u', {label} FROM {user_perms} up "
         f"JOIN {perm} p ON p.id = up.permission_id JOIN {ctype} ct ON ct.id = p.content_type_id "
-        "WHERE up.user_id = %s "
+        f"WHERE up.user_id = {user_id} "
         f"UNION ALL SELECT 'g', {label} FROM {group_perms} gp "
         f"JOIN {perm} p ON p.id = gp.permission_id JOIN {ctype} ct ON ct.id = p.content_type_id "
-        f"WHERE gp.group_id IN (SELECT group_id FROM {user_groups} WHERE user_id = %s)"
+        f"WHERE gp.group_id IN (SELECT group_id FROM {user_groups} WHERE user_id = {user_id})"
     )
 
 
@@ -208,11 +230,16 @@ def load_access(user: User) -> None:
     """
     if not user.is_active:
         return
-    found: dict[str, set[str]] = {"r": set(), "u": set(), "g": set()}
     with connection.cursor() as cursor:
         cursor.execute(_access_sql(), [user.pk, user.pk, user.pk])
-        for kind, label in cursor.fetchall():
-            found[kind].add(label)
+        _prime_access(user, cursor.fetchall())
+
+
+def _prime_access(user: User, rows: Any) -> None:
+    """Set the caches ``load_access`` describes from ``(kind, label)`` rows of ``_access_sql``."""
+    found: dict[str, set[str]] = {"r": set(), "u": set(), "g": set()}
+    for kind, label in rows:
+        found[kind].add(label)
     roles = set(ROLE_BY_CODE)
     user._role_codes = sorted(found["r"] & roles)
     if user.is_superuser:  # ModelBackend gives superusers every permission; leave that to it
