@@ -23,6 +23,7 @@ from salesdesk.pricing import calc
 from salesdesk.pricing.resolve import SOURCE_LABELS, PriceQuote, resolve_prices, round_price
 
 from .choices import OrderType, PriceMode
+from .selectors import sold_before_annotation
 
 ZERO = Decimal("0.00")
 
@@ -91,7 +92,8 @@ def _products_q(p: Any, skus: int, ids: int) -> Any:
     wanted = Q(sku__in=p.many("skus", skus))
     if ids:
         wanted |= Q(pk__in=p.many("ids", ids))
-    return Product.objects.filter(wanted)
+    # whether each was sold before: the "new product" approval rule's question, answered here
+    return Product.objects.filter(wanted).annotate(sold_before=sold_before_annotation())
 
 
 _PRODUCTS = CompiledQuery(_products_q)

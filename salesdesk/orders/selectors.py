@@ -257,6 +257,20 @@ def products_sold_before(*, product_ids: list[int]) -> set[int]:
     return {pk for (pk,) in _SOLD_BEFORE.all(len(wanted), products=wanted)}
 
 
+def sold_before_annotation() -> Exists:
+    """``products_sold_before`` as an annotation of a product read (``.annotate(sold_before=…)``), so a
+    read that needs the products anyway answers it too."""
+    return Exists(ProductFirstSale.objects.filter(product_id=OuterRef("pk")))
+
+
+def sold_before(products: list[Any]) -> set[int]:
+    """``products_sold_before`` for product objects: those read with ``sold_before_annotation`` answer
+    without a query, the others are looked up together."""
+    known = {p.pk: p.sold_before for p in products if hasattr(p, "sold_before")}
+    rest = [p.pk for p in products if p.pk not in known]
+    return {pk for pk, sold in known.items() if sold} | products_sold_before(product_ids=rest)
+
+
 def last_price(*, customer: Any, product: Any) -> Decimal | None:
     """The unit price this customer paid for the product on their latest order (not drafts/cancelled)."""
     return (

@@ -329,8 +329,7 @@ def approval_reasons(
     ):
         add(ApprovalRule.NEW_CUSTOMER)
     if ApprovalRule.NEW_PRODUCT in rules:
-        ids = [q.product.pk for q in quote.lines]
-        sold = selectors.products_sold_before(product_ids=ids)
+        sold = selectors.sold_before([q.product for q in quote.lines])
         new = [q.product.sku for q in quote.lines if q.product.pk not in sold]
         if new:
             add(ApprovalRule.NEW_PRODUCT, skus=sorted(set(new)))

@@ -712,6 +712,28 @@ def test_confirming_records_each_products_first_sale_once(
     assert ProductFirstSale.objects.get(product=other).order_id == order.pk
 
 
+def test_products_read_for_a_quote_say_whether_they_were_sold_before(
+    salesperson: Any, manager: Any, known: Any, product: Any, warehouse: Any, django_assert_num_queries: Any
+) -> None:
+    """The quote's product read answers the "new product" rule (annotation); products passed as objects
+    read elsewhere are looked up, together."""
+    from salesdesk.catalog.models import Product
+    from salesdesk.orders.quoting import _lookup_products
+
+    other = make_product(sku="P-NEW2")
+    found = _lookup_products([product.sku, str(other.pk)])
+    read = [found["sku:" + product.sku], found[str(other.pk)]]
+    with django_assert_num_queries(0):
+        assert selectors.sold_before(read) == {product.pk}
+    plain = list(Product.objects.filter(pk__in=[product.pk, other.pk]))
+    with django_assert_num_queries(1):
+        assert selectors.sold_before(plain) == {product.pk}
+    with django_assert_num_queries(1):
+        assert selectors.sold_before([read[1], plain[0]]) == {product.pk}
+    quote = services.quote_order(by=salesperson, customer=known, lines=[line(product), line(other)])
+    assert [r["detail"] for r in quote.approval_reasons if r["code"] == "new_product"] == [{"skus": ["P-NEW2"]}]
+
+
 def test_rebuild_first_sales_after_orders_loaded_in_bulk(
     salesperson: Any, manager: Any, known: Any, product: Any
 ) -> None:
