@@ -432,6 +432,7 @@ def reserve_many(
     reference: str | None,
     by: Any = None,
     savepoint: bool = True,
+    rows_locked: bool = False,
 ) -> list[StockMove]:
     """Reserve several (product, warehouse, qty) for one document, all or nothing.
 
@@ -450,9 +451,14 @@ def reserve_many(
     ``savepoint=False``: inside a caller's atomic block that ends (rolls back) when ``ShortItems`` is
     raised, instead of going on in the same transaction: the UPDATEs made before the short item are
     undone with it, and the two statements of a savepoint are saved (``orders.services._reserve_all``).
+
+    ``rows_locked=True``: the caller has already locked every stock row of ``items``, in the same order,
+    in this transaction (``orders.quoting.stock_by_product(lock=True)``); they are not locked again.
     """
     with transaction.atomic(savepoint=savepoint):
-        shortages, moves = _reserve(items, reference=reference, by=by, field_of=lambda i: f"items.{i}.qty")
+        shortages, moves = _reserve(
+            items, reference=reference, by=by, field_of=lambda i: f"items.{i}.qty", rows_locked=rows_locked
+        )
         if shortages:
             raise ShortItems(shortages)
         return moves
@@ -494,7 +500,12 @@ _PLACES = Decimal("0.000001")
 
 
 def _reserve(
-    items: list[tuple[Product, Warehouse, Any]], *, reference: str | None, by: Any, field_of: Any
+    items: list[tuple[Product, Warehouse, Any]],
+    *,
+    reference: str | None,
+    by: Any,
+    field_of: Any,
+    rows_locked: bool = False,
 ) -> tuple[list[tuple[int, InsufficientStock]], list[StockMove]]:
     """Reserve every item or report the short ones (the caller rolls back then).
 
@@ -517,7 +528,7 @@ def _reserve(
         key = (product.pk, warehouse.pk)
         totals[key] = totals.get(key, Decimal(0)) + q
     with connection.cursor() as cursor:
-        if len(totals) > 1 and connection.features.has_select_for_update:
+        if len(totals) > 1 and not rows_locked and connection.features.has_select_for_update:
             cursor.execute(_lock_sql(len(totals)), [v for key in totals for v in key])
         cursor.execute(
             _reserve_sql(len(totals), protect_safety), [v for key, q in totals.items() for v in (*key, q)]

@@ -203,22 +203,37 @@ def parse_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return parsed
 
 
-_STOCK = CompiledQuery(
-    lambda p, n: (
+def _stock_q(p: Any, n: int, lock: bool) -> Any:
+    levels = (
         StockLevel.objects.filter(product_id__in=p.many("products", n), warehouse__is_active=True)
         .select_related("warehouse")
         .annotate(avail=F("on_hand_qty") - F("reserved_qty"))
-        .order_by("product_id", "-avail", "warehouse__code")
     )
-)
+    if lock:  # rows locked in (product, warehouse) order, the one order every stock change locks in
+        return levels.select_for_update(of=("self",)).order_by("product_id", "warehouse_id")
+    return levels.order_by("product_id", "-avail", "warehouse__code")
 
 
-def stock_by_product(product_ids: list[int]) -> dict[int, list[tuple[Warehouse, Decimal]]]:
-    """Available stock per active warehouse for these products, most available first (one query)."""
+_STOCK = CompiledQuery(_stock_q)
+
+
+def stock_by_product(
+    product_ids: list[int], *, lock: bool = False
+) -> dict[int, list[tuple[Warehouse, Decimal]]]:
+    """Available stock per active warehouse for these products, most available first (one query).
+
+    ``lock``: the stock rows read are locked until the transaction ends (PostgreSQL), so what is chosen
+    from them still holds when it is reserved (``orders.services._reserve_all``)."""
     out: dict[int, list[tuple[Warehouse, Decimal]]] = defaultdict(list)
     wanted = sorted(set(product_ids))
     if not wanted:
         return out
+    for level in _STOCK.all(len(wanted), lock, products=wanted):
+        out[level.product_id].append((level.warehouse, level.avail))  # type: ignore[attr-defined]
+    if lock:  # read in lock order: most available first, as without the lock
+        for options in out.values():
+            options.sort(key=lambda option: (-option[1], option[0].code))
+    return out
     for level in _STOCK.all(len(wanted), products=wanted):
         out[level.product_id].append((level.warehouse, level.avail))  # type: ignore[attr-defined]
     return out

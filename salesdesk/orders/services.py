@@ -1284,7 +1284,16 @@ def _reserve_all(
         lines = list(order.lines.select_related("product", "warehouse").order_by("line_no"))
     if all(line.qty - line.reserved_qty <= 0 for line in lines):
         return []
-    stock = stock_by_product([line.product_id for line in lines if line.warehouse_id is None])
+    # A line without a warehouse takes the one with the most available stock: the stock rows of the
+    # order's products are read locked (PostgreSQL), so the choice still holds when it is reserved and
+    # reserve_many needs no lock of its own when they cover every row it changes.
+    choose = any(line.warehouse_id is None and line.qty - line.reserved_qty > 0 for line in lines)
+    stock = (
+        stock_by_product([line.product_id for line in lines if line.qty - line.reserved_qty > 0], lock=True)
+        if choose
+        else {}
+    )
+    locked = {(product_id, w.pk) for product_id, options in stock.items() for w, _avail in options}
     shortages: list[dict[str, Any]] = []
     reserved: list[dict[str, Any]] = []
     todo: list[tuple[int, SalesOrderLine, Decimal, Warehouse]] = []
@@ -1311,6 +1320,9 @@ def _reserve_all(
                 reference=order.number if order.pk is not None else None,  # a new order: numbered later
                 by=by,
                 savepoint=False,
+                rows_locked=all(
+                    (line.product_id, warehouse.pk) in locked for _i, line, _n, warehouse in todo
+                ),
             )
         except inventory.ShortItems as exc:
             for position, short in exc.items:

@@ -731,7 +731,9 @@ def test_products_read_for_a_quote_say_whether_they_were_sold_before(
     with django_assert_num_queries(1):
         assert selectors.sold_before([read[1], plain[0]]) == {product.pk}
     quote = services.quote_order(by=salesperson, customer=known, lines=[line(product), line(other)])
-    assert [r["detail"] for r in quote.approval_reasons if r["code"] == "new_product"] == [{"skus": ["P-NEW2"]}]
+    assert [r["detail"] for r in quote.approval_reasons if r["code"] == "new_product"] == [
+        {"skus": ["P-NEW2"]}
+    ]
 
 
 def test_rebuild_first_sales_after_orders_loaded_in_bulk(
