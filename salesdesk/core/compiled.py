@@ -27,10 +27,12 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db import connections, models, router
+from django.db import DEFAULT_DB_ALIAS, connections, models, router
 from django.db.models.constants import OnConflict
 from django.db.models.expressions import Expression
 from django.db.models.fields import AutoFieldMixin
@@ -322,7 +324,10 @@ def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
     not called, primary keys set from ``RETURNING``), with the statement's text kept per model and row
     count. Values are prepared by their fields (``pre_save``, ``get_db_prep_save``) as the ORM prepares
     them; only the compiling of the INSERT is skipped. ``ignore_conflicts``: rows that would break a
-    unique constraint are skipped (and, as with bulk_create, no ids are read back)."""
+    unique constraint are skipped (and, as with bulk_create, no ids are read back).
+
+    Inside ``insert_together()`` on PostgreSQL the rows are queued instead, and their ids are set when
+    that block ends."""
     if not objs:
         return objs
     model = type(objs[0])
@@ -336,37 +341,215 @@ def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
     if returning and not connection.features.can_return_rows_from_bulk_insert:
         return model._default_manager.bulk_create(objs)  # pragma: no cover - every supported database can
     table = _table(model, alias, auto_pk, ignore_conflicts)
+    batch = _batch.get()
+    if batch is not None and batch.alias != alias:
+        batch = None
     per_statement = max(1, _MAX_PARAMS // len(table.fields))
     if len(objs) > per_statement:  # the databases' limit on parameters in one statement
         for start in range(0, len(objs), per_statement):
             insert(objs[start : start + per_statement], ignore_conflicts=ignore_conflicts)
         return objs
     params: list[Any] = []
-    for obj in objs:
+    refs: list[tuple[int, models.Field[Any, Any], _Ref]] = []
+    for index, obj in enumerate(objs):
         if type(obj) is not model:
             raise ValueError("insert(): objects of one model only")
         # a foreign key assigned before its row was saved takes the row's id now (or an unsaved one is
         # refused), as in bulk_create; Django's check runs only when a key is missing its id
+        keys: dict[models.Field[Any, Any], _Ref] = {}
         if table.relations is None or any(
             getattr(obj, f.attname) is None and f.is_cached(obj) for f in table.relations
         ):
-            obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
+            if batch is not None and table.relations is not None:
+                keys = batch.keys(obj, table.relations)
+            else:
+                obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
         for field, get, as_is in zip(table.fields, table.getters, table.as_is, strict=True):
+            if keys and field in keys:
+                params.append(keys[field])
+                refs.append((index, field, keys[field]))
+                continue
             value = get(obj)
             if value is None or (as_is is not None and type(value) is as_is):
                 params.append(value)
             else:
                 params.append(field.get_db_prep_save(value, connection))
+    group = _Group(table, objs, params, refs, returning)
+    if batch is not None:
+        batch.add(group)
+    else:
+        _run(group, alias)
+    return objs
+
+
+@dataclass(frozen=True)
+class _Ref:
+    """A foreign key to a row queued earlier in the same ``insert_together`` block (its group, row)."""
+
+    group: int
+    row: int
+
+
+@dataclass
+class _Group:
+    """One ``insert()``: its rows' values (``_Ref`` where a key points at a queued row)."""
+
+    table: _Table
+    objs: Sequence[Any]
+    params: list[Any]
+    refs: list[tuple[int, models.Field[Any, Any], _Ref]]
+    returning: bool
+
+    def done(self, alias: str, groups: Sequence[_Group] = ()) -> None:
+        """The rows are in: mark the objects saved, fill the keys that pointed at queued rows."""
+        for index, field, ref in self.refs:
+            target = groups[ref.group].objs[ref.row]
+            setattr(self.objs[index], field.attname, getattr(target, field.target_field.attname))  # type: ignore[attr-defined]
+        for obj in self.objs:
+            obj._state.adding = False
+            obj._state.db = alias
+
+
+def _run(group: _Group, alias: str, groups: Sequence[_Group] = ()) -> None:
+    """Execute one group's INSERT (keys to earlier groups resolved to their ids) and set the ids."""
+    table, objs = group.table, group.objs
+    params = group.params
+    if group.refs:
+        params = [
+            groups[v.group].objs[v.row].pk if isinstance(v, _Ref) else v  # the earlier group ran first
+            for v in params
+        ]
     sql = table.rows.get(len(objs))
     if sql is None:
         one = "(" + ", ".join(["%s"] * len(table.fields)) + ")"
         sql = table.rows[len(objs)] = table.head + ", ".join([one] * len(objs)) + table.tail
-    with connection.cursor() as cursor:
+    with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
-        ids = cursor.fetchall() if returning else []
-    for i, obj in enumerate(objs):
-        if returning:
+        ids = cursor.fetchall() if group.returning else []
+    if group.returning:
+        for i, obj in enumerate(objs):
             obj.pk = ids[i][0]
-        obj._state.adding = False
-        obj._state.db = alias
-    return objs
+    group.done(alias, groups)
+
+
+class _Batch:
+    """The inserts queued by ``insert_together`` on one database."""
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+        self.groups: list[_Group] = []
+        self.queued: dict[int, tuple[int, int]] = {}  # id(object) → (group, row), for rows with ids
+
+    def keys(self, obj: Any, relations: list[Any]) -> dict[models.Field[Any, Any], _Ref]:
+        """The foreign keys of ``obj`` that point at queued rows; the other keys missing their id take
+        it from their saved object (an unsaved one is refused, as Django refuses it)."""
+        found: dict[models.Field[Any, Any], _Ref] = {}
+        for field in relations:
+            if getattr(obj, field.attname) is not None or not field.is_cached(obj):
+                continue
+            related = field.get_cached_value(obj)
+            if related is None:
+                continue
+            where = self.queued.get(id(related))
+            if where is not None:
+                found[field] = _Ref(*where)
+            elif related.pk is None:
+                raise ValueError(
+                    f"insert() prohibited to prevent data loss due to unsaved related object '{field.name}'."
+                )
+            else:
+                setattr(obj, field.attname, getattr(related, field.target_field.attname))
+        return found
+
+    def add(self, group: _Group) -> None:
+        number = len(self.groups)
+        self.groups.append(group)
+        if group.returning:
+            for row, obj in enumerate(group.objs):
+                self.queued[id(obj)] = (number, row)
+
+    def flush(self) -> None:
+        groups = self.groups
+        if len(groups) < 2 or sum(len(g.params) for g in groups) > _MAX_PARAMS:
+            for group in groups:  # in order: a key to an earlier group finds its id set
+                _run(group, self.alias, groups)
+            return
+        connection = connections[self.alias]
+        sql = _together_sql(groups, connection.ops.quote_name)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [v for g in groups for v in g.params if not isinstance(v, _Ref)])
+            rows = cursor.fetchall()
+        position = [0] * len(groups)
+        for number, pk in rows:  # each group's ids in the order of its rows
+            groups[number].objs[position[number]].pk = pk
+            position[number] += 1
+        for group in groups:
+            group.done(self.alias, groups)
+
+
+_TOGETHER: dict[tuple[Any, ...], str] = {}
+
+
+def _together_sql(groups: Sequence[_Group], quote: Callable[[str], str]) -> str:
+    """``WITH m0 AS (INSERT … RETURNING id), m1 AS (INSERT … VALUES (…, (SELECT id FROM m0 LIMIT 1
+    OFFSET k), …)) … SELECT 0, id FROM m0 UNION ALL …``: every group's rows in one statement, a key to
+    a queued row read from that row's group, the new ids by group in row order."""
+    shape = tuple(
+        (
+            id(g.table),
+            len(g.objs),
+            tuple((i, v.group, v.row) for i, v in enumerate(g.params) if isinstance(v, _Ref)),
+        )
+        for g in groups
+    )
+    sql = _TOGETHER.get(shape)
+    if sql is not None:
+        return sql
+    parts = []
+    selects = []
+    for number, group in enumerate(groups):
+        width = len(group.table.fields)
+        cells = [
+            f"(SELECT {quote(type(groups[v.group].objs[0])._meta.pk.column)} FROM m{v.group} "
+            f"LIMIT 1 OFFSET {v.row})"
+            if isinstance(v, _Ref)
+            else "%s"
+            for v in group.params
+        ]
+        rows = ", ".join("(" + ", ".join(cells[i : i + width]) + ")" for i in range(0, len(cells), width))
+        parts.append(f"m{number} AS ({group.table.head}{rows}{group.table.tail})")
+        if group.returning:
+            pk = quote(type(group.objs[0])._meta.pk.column)
+            selects.append(f"SELECT {number}, {pk} FROM m{number}")
+    tail = " UNION ALL ".join(selects) if selects else "SELECT 0, 0 WHERE false"
+    sql = "WITH " + ", ".join(parts) + " " + tail
+    if len(_TOGETHER) > 500:  # shapes differ by row counts; keep the set bounded
+        _TOGETHER.clear()
+    _TOGETHER[shape] = sql
+    return sql
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("insert_batch", default=None)
+
+
+@contextmanager
+def insert_together(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """The ``insert()`` calls made in this block go to the database as ONE statement when it ends, on
+    PostgreSQL (a data-modifying ``WITH`` per call, each returning its new ids); elsewhere, and when a
+    block is already open, each runs when it is called. One round trip and one statement's overhead
+    instead of one per table, for rows written together (an order's lines, ledger, plan, timeline).
+
+    A foreign key to an object queued in the block (``PlanStep(plan=plan)`` after ``insert([plan])``)
+    is written as a reference to that row in the statement. Ids, and keys filled from them, are set
+    when the block ends: nothing in it may need them before (the caller's contract). When the block
+    raises, nothing queued is written."""
+    if _batch.get() is not None or connections[using].vendor != "postgresql":
+        yield
+        return
+    batch = _Batch(using)
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    batch.flush()

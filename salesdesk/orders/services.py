@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from salesdesk.accounts.scope import owner_scope_param_q, scope_of
 from salesdesk.core.audit import audit_entry, record_audit, record_audits
-from salesdesk.core.compiled import CompiledQuery, insert
+from salesdesk.core.compiled import CompiledQuery, insert, insert_together
 from salesdesk.core.context import current_ip
 from salesdesk.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from salesdesk.core.numbering import business_date, next_number
@@ -608,11 +608,6 @@ def _create(
     # the number last: its counter row stays locked until commit, and concurrent creations wait on it
     order.number = next_number(prefix, on=today)
     insert([order])
-    insert(new_lines)
-    order.saved_lines = new_lines  # type: ignore[attr-defined]  # see _relock
-    writes, order.pending_writes = getattr(order, "pending_writes", []), []  # type: ignore[attr-defined]
-    for write in writes:
-        write()
     data: dict[str, Any] = {"total_amount": str(order.total_amount), "lines": len(new_lines)}
     if copied_from is not None:
         data["copied_from"] = copied_from.number
@@ -620,7 +615,15 @@ def _create(
     if duplicates:
         events.append((EventType.DUPLICATE_ACKNOWLEDGED, {"duplicates": duplicates}))
     created = OrderStep([], events, "order.create", audit_data={"number": order.number}, new_version=False)
-    _record_steps(order, [created, *steps], by=by)
+    # what points at the order goes in with one statement (PostgreSQL) while the number's row is held:
+    # lines, ledger, first sales, plan, timeline, audit entries (their ids are set when the block ends)
+    with insert_together():
+        insert(new_lines)
+        order.saved_lines = new_lines  # type: ignore[attr-defined]  # see _relock
+        writes, order.pending_writes = getattr(order, "pending_writes", []), []  # type: ignore[attr-defined]
+        for write in writes:
+            write()
+        _record_steps(order, [created, *steps], by=by)
     return order
 
 

@@ -210,7 +210,7 @@ def test_create_and_confirm_reads_do_not_grow_with_the_lines(
         stock_reads += [q for q in sql if q.startswith("SELECT") and 'FROM "inventory_stocklevel"' in q]
         counts.append((len(sql), reads, stock_updates))
         assert len(stock_reads) == 1, stock_reads
-        assert stock_reads[0].endswith(" FOR UPDATE OF \"inventory_stocklevel\"") is (
+        assert stock_reads[0].endswith(' FOR UPDATE OF "inventory_stocklevel"') is (
             connection.vendor == "postgresql"
         )
     (total_1, reads_1, updates_1), (total_6, reads_6, updates_6) = counts
@@ -236,12 +236,28 @@ def test_create_and_confirm_writes_the_order_once_after_the_stock(
     assert out["status"] == "confirmed"
     sql = [q["sql"] for q in queries.captured_queries]
 
-    def count(prefix: str) -> int:
-        return sum(1 for q in sql if q.startswith(prefix))
+    def count(text: str) -> int:
+        return sum(q.count(text) for q in sql)
 
     assert count('INSERT INTO "orders_salesorder"') == 1
     assert count('UPDATE "orders_salesorder') == 0  # neither the order nor its lines
     assert (count('INSERT INTO "orders_orderevent"'), count('INSERT INTO "core_auditlog"')) == (1, 1)
+    # what points at the order: one statement after the order's on PostgreSQL, one INSERT each elsewhere
+    after_order = sql[
+        next(i for i, q in enumerate(sql) if q.startswith('INSERT INTO "orders_salesorder"')) + 1 :
+    ]
+    inserts = [q for q in after_order if "INSERT INTO" in q]
+    tables = [
+        "orders_salesorderline",
+        "inventory_stockmove",
+        "orders_productfirstsale",
+        "fulfillment_orderplan",
+        "fulfillment_planstep",
+        "orders_orderevent",
+        "core_auditlog",
+    ]
+    assert all(count(f'INSERT INTO "{table}"') == 1 for table in tables)
+    assert len(inserts) == (1 if connection.vendor == "postgresql" else len(tables))
     number = next(i for i, q in enumerate(sql) if "core_sequence" in q)
     reserve = next(i for i, q in enumerate(sql) if "UPDATE inventory_stocklevel" in q)
     assert reserve < number

@@ -228,3 +228,76 @@ def test_insert_refuses_a_foreign_key_to_an_unsaved_row():
 def test_rows_other_than_models_or_plain_values_list_are_refused(build):
     with pytest.raises(ValueError, match="values_list"):
         CompiledQuery(build).all(prefix="XSDD")
+
+
+def _user(name):
+    return get_user_model()(username=name)
+
+
+def test_insert_together_writes_the_queued_inserts_in_one_statement_on_postgresql():
+    """Given users, audit entries pointing at them (unsaved when assigned) and rows that may conflict,
+    inserted in one ``insert_together`` block; then PostgreSQL gets one statement (elsewhere one per
+    ``insert``), the ids are set in row order, the keys point at the right rows, the conflict is
+    skipped."""
+    Sequence.objects.create(prefix="XSDD", day=dt.date(2026, 11, 22), last_value=7)
+    at = dt.datetime(2026, 11, 22, 9, 30, tzinfo=SHANGHAI)
+    users = [_user("together_1"), _user("together_2")]
+    entries = [
+        AuditLog(created_at=at, hash="t0", actor=users[1], object_id=""),
+        AuditLog(created_at=at, hash="t1", actor=users[0], object_id=""),
+        AuditLog(created_at=at, hash="t2", object_id=""),
+    ]
+    days = [Sequence(prefix="XSDD", day=dt.date(2026, 11, d), last_value=1) for d in (22, 23)]
+    with CaptureQueriesContext(connection) as statements, compiled.insert_together():
+        insert(users)
+        insert(entries)
+        insert(days, ignore_conflicts=True)
+    assert len(statements) == (1 if connection.vendor == "postgresql" else 3)
+    by_name = dict(
+        get_user_model().objects.filter(username__startswith="together_").values_list("username", "pk")
+    )
+    assert [u.pk for u in users] == [by_name["together_1"], by_name["together_2"]]
+    assert [e.actor_id for e in entries] == [users[1].pk, users[0].pk, None]
+    saved = AuditLog.objects.order_by("id")
+    assert [(e.pk, e.hash, e.actor_id) for e in saved] == [(e.pk, e.hash, e.actor_id) for e in entries]
+    assert all(not obj._state.adding for obj in [*users, *entries])
+    assert sorted(Sequence.objects.values_list("day", "last_value")) == [
+        (dt.date(2026, 11, 22), 7),
+        (dt.date(2026, 11, 23), 1),
+    ]
+
+
+def test_insert_together_keeps_nothing_queued_when_the_block_raises():
+    def queue_then_fail():
+        with compiled.insert_together():
+            insert([_user("never_1")])
+            raise RuntimeError("stop")
+
+    with CaptureQueriesContext(connection) as statements, pytest.raises(RuntimeError):
+        queue_then_fail()
+    written = get_user_model().objects.filter(username="never_1").count()
+    # PostgreSQL: queued, never sent; elsewhere it ran when called (the caller's transaction undoes it)
+    assert (len(statements), written) == ((0, 0) if connection.vendor == "postgresql" else (1, 1))
+
+
+def test_insert_together_runs_one_insert_after_the_other_past_the_parameter_limit(monkeypatch):
+    monkeypatch.setattr(compiled, "_MAX_PARAMS", 30)
+    user = _user("together_big")
+    entries = [
+        AuditLog(created_at=dt.datetime(2026, 1, 1, tzinfo=SHANGHAI), hash=f"b{i}", actor=user)
+        for i in range(3)
+    ]
+    with CaptureQueriesContext(connection) as statements, compiled.insert_together():
+        insert([user])
+        insert(entries)  # 2 rows a statement at this limit: 2 statements
+    assert len(statements) == 3
+    assert list(AuditLog.objects.order_by("id").values_list("actor_id", flat=True)) == [user.pk] * 3
+
+
+def test_insert_together_refuses_a_key_to_an_unsaved_row_it_does_not_hold():
+    entry = AuditLog(
+        created_at=dt.datetime(2026, 1, 1, tzinfo=SHANGHAI), hash="u2", actor=_user("not_queued")
+    )
+    with pytest.raises(ValueError, match="unsaved related object"), compiled.insert_together():
+        insert([entry])
+    assert AuditLog.objects.count() == 0
