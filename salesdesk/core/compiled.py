@@ -316,6 +316,7 @@ def _table(model: type[models.Model], alias: str, auto_pk: bool, ignore_conflict
 
 
 M = TypeVar("M", bound=models.Model)
+_UNSET = object()
 _MAX_PARAMS = 30_000  # PostgreSQL takes 65,535, SQLite (3.32 and later) 32,766
 
 
@@ -351,6 +352,7 @@ def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
         return objs
     params: list[Any] = []
     refs: list[tuple[int, models.Field[Any, Any], _Ref]] = []
+    prepared: dict[tuple[int, str], Any] = {}  # a text value repeated over the rows (an IP) prepared once
     for index, obj in enumerate(objs):
         if type(obj) is not model:
             raise ValueError("insert(): objects of one model only")
@@ -364,7 +366,9 @@ def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
                 keys = batch.keys(obj, table.relations)
             else:
                 obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
-        for field, get, as_is in zip(table.fields, table.getters, table.as_is, strict=True):
+        for position, (field, get, as_is) in enumerate(
+            zip(table.fields, table.getters, table.as_is, strict=True)
+        ):
             if keys and field in keys:
                 params.append(keys[field])
                 refs.append((index, field, keys[field]))
@@ -372,6 +376,11 @@ def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
             value = get(obj)
             if value is None or (as_is is not None and type(value) is as_is):
                 params.append(value)
+            elif type(value) is str:
+                known = prepared.get((position, value), _UNSET)
+                if known is _UNSET:
+                    known = prepared[position, value] = field.get_db_prep_save(value, connection)
+                params.append(known)
             else:
                 params.append(field.get_db_prep_save(value, connection))
     group = _Group(table, objs, params, refs, returning)
