@@ -246,7 +246,7 @@ def test_create_and_confirm_writes_the_order_once_after_the_stock(
     after_order = sql[
         next(i for i, q in enumerate(sql) if q.startswith('INSERT INTO "orders_salesorder"')) + 1 :
     ]
-    inserts = [q for q in after_order if "INSERT INTO" in q]
+    inserts = [q for q in after_order if q.startswith(("INSERT", "WITH"))]
     tables = [
         "orders_salesorderline",
         "inventory_stockmove",
@@ -256,7 +256,7 @@ def test_create_and_confirm_writes_the_order_once_after_the_stock(
         "orders_orderevent",
         "core_auditlog",
     ]
-    assert all(count(f'INSERT INTO "{table}"') == 1 for table in tables)
+    assert [count(f'INTO "{table}"') for table in tables] == [1] * len(tables)  # SQLite: INSERT OR IGNORE
     assert len(inserts) == (1 if connection.vendor == "postgresql" else len(tables))
     number = next(i for i, q in enumerate(sql) if "core_sequence" in q)
     reserve = next(i for i, q in enumerate(sql) if "UPDATE inventory_stocklevel" in q)
