@@ -26,7 +26,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from .compiled import insert
-from .context import current_ip
+from .context import after_response, current_ip
 from .models import AUDIT_PENDING, AuditLog, Sequence
 
 _LOCK_DAY = dt.date(1970, 1, 1)
@@ -119,7 +119,12 @@ def audit_entry(
 
 
 def _seal_soon() -> None:
-    """After a commit: seal what is pending, at most once per ``_SEAL_INTERVAL`` in this process."""
+    """After a commit: seal what is pending, at most once per ``_SEAL_INTERVAL`` in this process — in a
+    request once its response has gone (the client does not wait for the chain)."""
+    after_response(_seal_if_due)
+
+
+def _seal_if_due() -> None:
     now = time.monotonic()
     if now - _last_seal[0] < _SEAL_INTERVAL or getattr(_seal_state, "busy", False):
         return
