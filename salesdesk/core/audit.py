@@ -25,7 +25,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django_tasks import task
 
-from .compiled import insert
+from .compiled import PkText, insert
 from .context import after_response, current_ip
 from .models import AUDIT_PENDING, AuditLog, Sequence
 
@@ -102,13 +102,16 @@ def audit_entry(
 ) -> AuditLog:
     """An unsaved, unsealed entry (for ``record_audits``)."""
     user = by if getattr(by, "pk", None) else None
+    object_id: Any = ""
+    if obj is not None:  # an object still queued in an insert_together block: its id when written
+        object_id = str(obj.pk) if obj.pk is not None else PkText(obj)
     return AuditLog(
         created_at=timezone.now().replace(microsecond=0),
         actor=user,
         actor_name=actor_name or (getattr(user, "username", "") if user else ""),
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
+        object_id=object_id,
         object_repr=str(obj)[:200] if obj is not None else "",
         is_success=is_success,
         ip=ip or current_ip.get(),

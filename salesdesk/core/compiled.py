@@ -376,6 +376,17 @@ def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
             value = get(obj)
             if value is None or (as_is is not None and type(value) is as_is):
                 params.append(value)
+            elif type(value) is PkText:
+                if value.obj.pk is not None:
+                    setattr(obj, field.attname, str(value.obj.pk))
+                    params.append(str(value.obj.pk))
+                    continue
+                where = batch.queued.get(id(value.obj)) if batch is not None else None
+                if where is None:
+                    raise ValueError(f"insert(): {field.name} names a row that is not saved or queued")
+                ref = _Ref(*where, text=True)
+                params.append(ref)
+                refs.append((index, field, ref))
             elif type(value) is str:
                 known = prepared.get((position, value), _UNSET)
                 if known is _UNSET:
@@ -391,12 +402,27 @@ def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
     return objs
 
 
+class PkText:
+    """The primary key of ``obj`` as text, for a text column that names a row (an audit entry's
+    ``object_id``) when ``obj`` may still be queued in the same ``insert_together`` block."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: models.Model) -> None:
+        self.obj = obj
+
+    def __str__(self) -> str:
+        return "" if self.obj.pk is None else str(self.obj.pk)
+
+
 @dataclass(frozen=True)
 class _Ref:
-    """A foreign key to a row queued earlier in the same ``insert_together`` block (its group, row)."""
+    """A foreign key to a row queued earlier in the same ``insert_together`` block (its group, row);
+    ``text``: that row's id as text (``PkText``)."""
 
     group: int
     row: int
+    text: bool = False
 
 
 @dataclass
@@ -413,10 +439,18 @@ class _Group:
         """The rows are in: mark the objects saved, fill the keys that pointed at queued rows."""
         for index, field, ref in self.refs:
             target = groups[ref.group].objs[ref.row]
-            setattr(self.objs[index], field.attname, getattr(target, field.target_field.attname))  # type: ignore[attr-defined]
+            if ref.text:
+                setattr(self.objs[index], field.attname, str(target.pk))
+            else:
+                setattr(self.objs[index], field.attname, getattr(target, field.target_field.attname))  # type: ignore[attr-defined]
         for obj in self.objs:
             obj._state.adding = False
             obj._state.db = alias
+
+
+def _resolved(ref: _Ref, groups: Sequence[_Group]) -> Any:
+    pk = groups[ref.group].objs[ref.row].pk
+    return str(pk) if ref.text else pk
 
 
 def _run(group: _Group, alias: str, groups: Sequence[_Group] = ()) -> None:
@@ -425,7 +459,7 @@ def _run(group: _Group, alias: str, groups: Sequence[_Group] = ()) -> None:
     params = group.params
     if group.refs:
         params = [
-            groups[v.group].objs[v.row].pk if isinstance(v, _Ref) else v  # the earlier group ran first
+            _resolved(v, groups) if isinstance(v, _Ref) else v  # the earlier group ran first
             for v in params
         ]
     sql = table.rows.get(len(objs))
@@ -507,7 +541,7 @@ def _together_sql(groups: Sequence[_Group], quote: Callable[[str], str]) -> str:
         (
             id(g.table),
             len(g.objs),
-            tuple((i, v.group, v.row) for i, v in enumerate(g.params) if isinstance(v, _Ref)),
+            tuple((i, v.group, v.row, v.text) for i, v in enumerate(g.params) if isinstance(v, _Ref)),
         )
         for g in groups
     )
@@ -518,13 +552,7 @@ def _together_sql(groups: Sequence[_Group], quote: Callable[[str], str]) -> str:
     selects = []
     for number, group in enumerate(groups):
         width = len(group.table.fields)
-        cells = [
-            f"(SELECT {quote(type(groups[v.group].objs[0])._meta.pk.column)} FROM m{v.group} "
-            f"LIMIT 1 OFFSET {v.row})"
-            if isinstance(v, _Ref)
-            else "%s"
-            for v in group.params
-        ]
+        cells = [_ref_sql(v, groups, quote) if isinstance(v, _Ref) else "%s" for v in group.params]
         rows = ", ".join("(" + ", ".join(cells[i : i + width]) + ")" for i in range(0, len(cells), width))
         parts.append(f"m{number} AS ({group.table.head}{rows}{group.table.tail})")
         if group.returning:
@@ -536,6 +564,12 @@ def _together_sql(groups: Sequence[_Group], quote: Callable[[str], str]) -> str:
         _TOGETHER.clear()
     _TOGETHER[shape] = sql
     return sql
+
+
+def _ref_sql(ref: _Ref, groups: Sequence[_Group], quote: Callable[[str], str]) -> str:
+    pk = quote(type(groups[ref.group].objs[0])._meta.pk.column)
+    row = f"(SELECT {pk} FROM m{ref.group} LIMIT 1 OFFSET {ref.row})"
+    return f"CAST({row} AS text)" if ref.text else row
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("insert_batch", default=None)

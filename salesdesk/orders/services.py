@@ -96,8 +96,7 @@ def _new_event(
 
 def _after_commit(order: SalesOrder, what: str) -> None:
     """Announce a committed change (log now; notifications hook in here later)."""
-    number, pk = order.number, order.pk
-    transaction.on_commit(lambda: log.info("order %s (%s): %s", number, pk, what))
+    transaction.on_commit(lambda: log.info("order %s (%s): %s", order.number, order.pk, what))
 
 
 # The reads of every order creation, compiled once per process (``core.compiled``).
@@ -607,7 +606,6 @@ def _create(
         order.version += sum(1 for step in steps if step.new_version)
     # the number last: its counter row stays locked until commit, and concurrent creations wait on it
     order.number = next_number(prefix, on=today)
-    insert([order])
     data: dict[str, Any] = {"total_amount": str(order.total_amount), "lines": len(new_lines)}
     if copied_from is not None:
         data["copied_from"] = copied_from.number
@@ -615,9 +613,10 @@ def _create(
     if duplicates:
         events.append((EventType.DUPLICATE_ACKNOWLEDGED, {"duplicates": duplicates}))
     created = OrderStep([], events, "order.create", audit_data={"number": order.number}, new_version=False)
-    # what points at the order goes in with one statement (PostgreSQL) while the number's row is held:
-    # lines, ledger, first sales, plan, timeline, audit entries (their ids are set when the block ends)
+    # the order and what points at it go in with one statement (PostgreSQL) while the number's row is
+    # held: lines, ledger, first sales, plan, timeline, audit entries (ids are set when the block ends)
     with insert_together():
+        insert([order])
         insert(new_lines)
         order.saved_lines = new_lines  # type: ignore[attr-defined]  # see _relock
         writes, order.pending_writes = getattr(order, "pending_writes", []), []  # type: ignore[attr-defined]

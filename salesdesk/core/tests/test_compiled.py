@@ -301,3 +301,21 @@ def test_insert_together_refuses_a_key_to_an_unsaved_row_it_does_not_hold():
     with pytest.raises(ValueError, match="unsaved related object"), compiled.insert_together():
         insert([entry])
     assert AuditLog.objects.count() == 0
+
+
+def test_insert_together_names_a_queued_row_by_its_id_as_text():
+    """An audit entry about an object queued in the same block (``object_id`` = ``PkText``) stores the
+    object's id as text once the block is written; an object neither saved nor queued is refused."""
+    user = _user("named_later")
+    entry = AuditLog(
+        created_at=dt.datetime(2026, 1, 1, tzinfo=SHANGHAI), hash="p1", object_id=compiled.PkText(user)
+    )
+    with CaptureQueriesContext(connection) as statements, compiled.insert_together():
+        insert([user])
+        insert([entry])
+    assert len(statements) == (1 if connection.vendor == "postgresql" else 2)
+    assert entry.object_id == str(user.pk)
+    assert AuditLog.objects.get(pk=entry.pk).object_id == str(user.pk)
+    orphan = AuditLog(created_at=entry.created_at, hash="p2", object_id=compiled.PkText(_user("nowhere")))
+    with pytest.raises(ValueError, match="not saved or queued"):
+        insert([orphan])
