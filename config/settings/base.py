@@ -121,6 +121,10 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+# Parameters kept in each process and dropped by all at once when one changes them (PostgreSQL LISTEN /
+# NOTIFY, salesdesk.core.shared_cache); DB_CONFIG_CACHE=0 reads them per request instead, e.g. behind
+# PgBouncer in transaction mode (LISTEN needs a session of its own). SQLite always reads per request.
+CONFIG_CACHE = os.environ.get("DB_CONFIG_CACHE", "1") != "0"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

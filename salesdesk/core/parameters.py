@@ -18,6 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import shared_cache
 from .audit import record_audit
 from .compiled import CompiledQuery
 from .errors import InvalidInput, NotFound
@@ -306,10 +307,12 @@ def get_definition(key: str) -> ParameterDef:
         raise NotFound(_("Unknown parameter %(key)s.") % {"key": key}) from None
 
 
-# Within one HTTP request every parameter is read at most once: the first read loads all stored
-# parameters in one query (there are a few dozen), later reads use that. Outside requests (commands,
-# tasks, tests calling services directly) every read goes to the database. A save or delete of a
-# Parameter (set_parameter) empties the request's copy.
+# On PostgreSQL the stored parameters are kept in each process and read again when any process changes
+# them (core.shared_cache: LISTEN / NOTIFY). Elsewhere (SQLite, DB_CONFIG_CACHE=0), within one HTTP
+# request every parameter is read at most once: the first read loads all stored parameters in one query
+# (there are a few dozen), later reads use that; outside requests (commands, tasks, tests calling
+# services directly) every read goes to the database. A save or delete of a Parameter (set_parameter)
+# empties the request's copy and tells every process.
 _in_request: ContextVar[bool] = ContextVar("parameters_in_request", default=False)
 _request_values: ContextVar[dict[str, Any] | None] = ContextVar("parameters_request_values", default=None)
 
@@ -328,10 +331,16 @@ def _forget(**kwargs: Any) -> None:
     _request_values.set(None)
 
 
+def _changed(**kwargs: Any) -> None:
+    """A Parameter saved or deleted: this request's copy and every process's copies are dropped."""
+    _forget()
+    shared_cache.changed()
+
+
 request_started.connect(_request_begins, dispatch_uid="core.parameters.request_started")
 request_finished.connect(_request_ends, dispatch_uid="core.parameters.request_finished")
-post_save.connect(_forget, sender=Parameter, dispatch_uid="core.parameters.saved")
-post_delete.connect(_forget, sender=Parameter, dispatch_uid="core.parameters.deleted")
+post_save.connect(_changed, sender=Parameter, dispatch_uid="core.parameters.saved")
+post_delete.connect(_changed, sender=Parameter, dispatch_uid="core.parameters.deleted")
 
 
 _ALL_STORED = CompiledQuery(lambda p: Parameter.objects.values_list("key", "value"))
@@ -342,11 +351,16 @@ def get_parameters(*keys: str) -> dict[str, Any]:
     definitions = [get_definition(key) for key in keys]
     if not keys:
         return {}
-    if _in_request.get():
-        stored = _request_values.get()
-        if stored is None:
-            stored = dict(_ALL_STORED.all())
-            _request_values.set(stored)
+    current = shared_cache.generation()
+    stored: dict[str, Any]
+    if current is not None:
+        stored = shared_cache.cached("parameters", lambda: dict(_ALL_STORED.all()), current)
+    elif _in_request.get():
+        in_request = _request_values.get()
+        if in_request is None:
+            in_request = dict(_ALL_STORED.all())
+            _request_values.set(in_request)
+        stored = in_request
     else:
         stored = dict(Parameter.objects.filter(pk__in=keys).values_list("key", "value"))
     return {d.key: (d.default if stored.get(d.key) is None else stored[d.key]) for d in definitions}

@@ -308,7 +308,9 @@ def test_insert_together_names_a_queued_row_by_its_id_as_text():
     object's id as text once the block is written; an object neither saved nor queued is refused."""
     user = _user("named_later")
     entry = AuditLog(
-        created_at=dt.datetime(2026, 1, 1, tzinfo=SHANGHAI), hash="p1", object_id=compiled.PkText(user)
+        created_at=dt.datetime(2026, 1, 1, tzinfo=SHANGHAI),
+        hash="p1",
+        object_id=compiled.PkText(user),  # type: ignore[misc]
     )
     with CaptureQueriesContext(connection) as statements, compiled.insert_together():
         insert([user])
@@ -316,6 +318,6 @@ def test_insert_together_names_a_queued_row_by_its_id_as_text():
     assert len(statements) == (1 if connection.vendor == "postgresql" else 2)
     assert entry.object_id == str(user.pk)
     assert AuditLog.objects.get(pk=entry.pk).object_id == str(user.pk)
-    orphan = AuditLog(created_at=entry.created_at, hash="p2", object_id=compiled.PkText(_user("nowhere")))
+    orphan = AuditLog(created_at=entry.created_at, hash="p2", object_id=compiled.PkText(_user("nowhere")))  # type: ignore[misc]
     with pytest.raises(ValueError, match="not saved or queued"):
         insert([orphan])

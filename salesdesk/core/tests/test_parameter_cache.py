@@ -7,6 +7,12 @@ from salesdesk.core.parameters import get_parameter, get_parameters, set_paramet
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _per_request_reads(settings):
+    """The reads without the shared cache (SQLite, DB_CONFIG_CACHE=0); test_shared_cache.py has it."""
+    settings.CONFIG_CACHE = False
+
+
 # the receivers of request_started / request_finished (sending the signals themselves would also run
 # Django's close_old_connections, which closes the test's database connection)
 @pytest.fixture

@@ -1,0 +1,112 @@
+"""Process-wide copies of configuration that every process drops as soon as any process changes it.
+
+Parameters are read by almost every request (order entry reads them once per order). Reading the few
+dozen rows is cheap for PostgreSQL but still a statement and a round trip per request; keeping them in
+the process needs every process to learn of a change at once. PostgreSQL does that: each connection
+``LISTEN``s on one channel, a change sends ``NOTIFY`` in its own transaction (delivered when it commits,
+never when it rolls back), and before a cached value is used the connection's socket is read for
+notifications that arrived — no round trip, the socket is only read when something is there. Each
+notification (and each new connection, which may have missed some) starts a new *generation*; a value
+cached in an older generation is read again.
+
+Not cached — read from the database every time, as before — on SQLite (one process, the embedded
+default), when ``DB_CONFIG_CACHE=0`` (behind PgBouncer in transaction mode, where LISTEN is not kept),
+and while the current thread's transaction has changed the configuration itself (until it ends).
+
+Code that changes cached configuration calls ``changed()`` in the changing transaction (the parameters
+do it from their save and delete signals).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.signals import connection_created
+
+CHANNEL = "salesdesk_config"
+
+T = TypeVar("T")
+
+_counter = itertools.count(1)
+_generation = [0]
+_values: dict[str, tuple[int, Any]] = {}
+# set by changed(): this thread's open transaction changed the configuration, so other processes and
+# this one's cache do not know yet (and must not learn it if the transaction rolls back)
+_changed_here: ContextVar[bool] = ContextVar("config_changed_here", default=False)
+
+
+def _new_generation(*args: Any) -> None:
+    _generation[0] = next(_counter)
+
+
+def _enabled(connection: Any) -> bool:
+    return connection.vendor == "postgresql" and bool(getattr(settings, "CONFIG_CACHE", True))
+
+
+def _listen(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """A new connection listens for changes; what it may have missed is dropped (new generation)."""
+    if connection.alias != DEFAULT_DB_ALIAS or not _enabled(connection):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"LISTEN {CHANNEL}")
+    # notifications that arrive with the results of any statement on this connection
+    connection.connection.add_notify_handler(_new_generation)
+    _new_generation()
+
+
+connection_created.connect(_listen, dispatch_uid="core.shared_cache.listen")
+
+
+def generation() -> int | None:
+    """The current generation, after reading the notifications that have arrived; None when values
+    must not be cached now (see the module's docstring)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if not _enabled(connection):
+        return None
+    if _changed_here.get():
+        if connection.in_atomic_block:
+            return None
+        _changed_here.set(False)  # its transaction is over: committed (NOTIFY sent) or rolled back
+        _new_generation()
+    if connection.connection is None:
+        connection.ensure_connection()  # listens (connection_created)
+    pgconn = connection.connection.pgconn
+    try:
+        pgconn.consume_input()  # reads only what has arrived; never waits
+    except Exception:  # a broken connection: let the read that follows report it
+        return None
+    while pgconn.notifies() is not None:
+        _new_generation()
+    return _generation[0]
+
+
+def cached(name: str, load: Callable[[], T], current: int | None = None) -> T:
+    """``load()``'s value, kept in this process until the configuration changes anywhere (``current``:
+    the ``generation()`` the caller has just read)."""
+    if current is None:
+        current = generation()
+    if current is None:
+        return load()
+    hit = _values.get(name)
+    if hit is not None and hit[0] == current:
+        return hit[1]  # type: ignore[no-any-return]
+    value = load()
+    # a change that arrives while loading starts a newer generation: this value is read again then
+    _values[name] = (current, value)
+    return value
+
+
+def changed(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Configuration changes in the current transaction: every process drops its copies when it
+    commits (this thread's right away: it reads from the database until its transaction ends)."""
+    _changed_here.set(True)
+    _values.clear()
+    connection = connections[using]
+    if _enabled(connection):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
