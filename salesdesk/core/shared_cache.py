@@ -35,9 +35,10 @@ T = TypeVar("T")
 _counter = itertools.count(1)
 _generation = [0]
 _values: dict[str, tuple[int, Any]] = {}
-# set by changed(): this thread's open transaction changed the configuration, so other processes and
-# this one's cache do not know yet (and must not learn it if the transaction rolls back)
-_changed_here: ContextVar[bool] = ContextVar("config_changed_here", default=False)
+# set by changed(): this thread's transaction changed the configuration, so other processes and this
+# one's cache do not know yet (and must not, if it rolls back). Holds the transaction's outermost atomic
+# block (None when the change was made in autocommit): while that block is open, nothing is cached.
+_changed_in: ContextVar[tuple[Any] | None] = ContextVar("config_changed_in", default=None)
 
 
 def _new_generation(*args: Any) -> None:
@@ -52,14 +53,28 @@ def _listen(sender: Any, connection: Any, **kwargs: Any) -> None:
     """A new connection listens for changes; what it may have missed is dropped (new generation)."""
     if connection.alias != DEFAULT_DB_ALIAS or not _enabled(connection):
         return
+    _start_listening(connection)
+
+
+connection_created.connect(_listen, dispatch_uid="core.shared_cache.listen")
+
+
+def _start_listening(connection: Any) -> bool:
+    """LISTEN on this connection, outside a transaction (inside one it would only start at commit);
+    False when it can't now."""
+    if connection.in_atomic_block or not connection.get_autocommit():
+        return False
     with connection.cursor() as cursor:
         cursor.execute(f"LISTEN {CHANNEL}")
     # notifications that arrive with the results of any statement on this connection
     connection.connection.add_notify_handler(_new_generation)
+    connection.config_listening_on = connection.connection
     _new_generation()
+    return True
 
 
-connection_created.connect(_listen, dispatch_uid="core.shared_cache.listen")
+def _outermost_block(connection: Any) -> Any:
+    return connection.atomic_blocks[0] if connection.in_atomic_block and connection.atomic_blocks else None
 
 
 def generation() -> int | None:
@@ -68,13 +83,18 @@ def generation() -> int | None:
     connection = connections[DEFAULT_DB_ALIAS]
     if not _enabled(connection):
         return None
-    if _changed_here.get():
-        if connection.in_atomic_block:
-            return None
-        _changed_here.set(False)  # its transaction is over: committed (NOTIFY sent) or rolled back
+    changed_in = _changed_in.get()
+    if changed_in is not None:
+        if changed_in[0] is not None and changed_in[0] is _outermost_block(connection):
+            return None  # the transaction that changed it is still open
+        _changed_in.set(None)  # it is over: committed (NOTIFY sent) or rolled back
         _new_generation()
     if connection.connection is None:
         connection.ensure_connection()  # listens (connection_created)
+    if getattr(connection, "config_listening_on", None) is not connection.connection and not (
+        _start_listening(connection)
+    ):
+        return None  # opened before this module was loaded, and now inside a transaction
     pgconn = connection.connection.pgconn
     try:
         pgconn.consume_input()  # reads only what has arrived; never waits
@@ -104,9 +124,9 @@ def cached(name: str, load: Callable[[], T], current: int | None = None) -> T:
 def changed(using: str = DEFAULT_DB_ALIAS) -> None:
     """Configuration changes in the current transaction: every process drops its copies when it
     commits (this thread's right away: it reads from the database until its transaction ends)."""
-    _changed_here.set(True)
-    _values.clear()
     connection = connections[using]
+    _changed_in.set((_outermost_block(connection),))
+    _values.clear()
     if _enabled(connection):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])

@@ -16,10 +16,10 @@ from salesdesk.core.parameters import get_parameter, set_parameter
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
-    shared_cache._changed_here.set(False)  # an earlier test's change, inside its never-ended transaction
+    shared_cache._changed_in.set(None)
     shared_cache._values.clear()
     yield
-    shared_cache._changed_here.set(False)
+    shared_cache._changed_in.set(None)
     shared_cache._values.clear()
 
 
@@ -138,3 +138,15 @@ def test_a_change_holds_in_its_transaction_and_is_forgotten_when_it_rolls_back(a
         _change_see_and_roll_back(admin_user, seen_elsewhere)
     assert seen_elsewhere == [True]  # not committed: other connections kept the old value
     assert get_parameter("approval.new_customer") is True
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_after_a_committed_change_reads_in_later_transactions_are_cached_again(
+    admin_user: Any, django_assert_num_queries: Any
+) -> None:
+    set_parameter(key="approval.new_customer", value=False, by=admin_user)  # its own transaction
+    with transaction.atomic():  # as a service reads them: inside its transaction
+        assert get_parameter("approval.new_customer") is False
+        with django_assert_num_queries(0):
+            assert get_parameter("approval.new_customer") is False
