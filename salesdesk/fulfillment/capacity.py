@@ -21,6 +21,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from salesdesk.accounts.models import Department, User
+from salesdesk.core import shared_cache
 from salesdesk.core.audit import record_audit
 from salesdesk.core.compiled import CompiledQuery
 from salesdesk.core.errors import Conflict, Forbidden, InvalidInput
@@ -238,7 +239,13 @@ def template_for_plan(order_type: str) -> tuple[PlanTemplate, list[PlanTemplateS
     """``default_template`` and its steps in one query, each step with its template and department
     and two annotations for choosing its owner: ``default_owner_active`` (the default owner is an
     active user) and ``first_member_id`` (the department's first active member, lowest id, or None)."""
-    steps: list[PlanTemplateStep] = _TEMPLATE_STEPS.all(order_type=order_type)
+    # kept per process on PostgreSQL until a template, a step, a department or a user changes anywhere
+    # (core.shared_cache; the receivers are connected in FulfillmentConfig.ready): read-only objects
+    steps: list[PlanTemplateStep] = list(
+        shared_cache.cached(
+            f"fulfillment.plan_template.{order_type}", lambda: _TEMPLATE_STEPS.all(order_type=order_type)
+        )
+    )
     if not steps:  # no template (Conflict) or one without steps: as default_template answers
         template = default_template(order_type)
         return template, list(template.steps.all())
@@ -491,3 +498,15 @@ def set_capacity(
     row.save()
     record_audit(action="capacity.set", by=by, obj=row, data={"old": old, "new": str(value)})
     return row
+
+
+# What the plan-template read depends on: a user's activity and department (step owners), the
+# templates, their steps, the departments. Saving a user only for other fields (the login time) keeps
+# the copies.
+_TEMPLATE_USER_FIELDS = frozenset({"is_active", "department", "department_id"})
+
+
+def template_inputs_changed(sender: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    if sender is User and update_fields is not None and not _TEMPLATE_USER_FIELDS & set(update_fields):
+        return
+    shared_cache.changed()

@@ -36,6 +36,7 @@ from salesdesk.accounts.roles import ROLE_BY_CODE
 from salesdesk.accounts.services import create_department, create_team, create_user, set_team_manager
 from salesdesk.catalog.models import Category, Product
 from salesdesk.catalog.services import create_category, create_product
+from salesdesk.core import shared_cache
 from salesdesk.core.audit import record_audit
 from salesdesk.core.validators import gtin_check_digit, org_code_check_char, uscc_check_char
 from salesdesk.customers.models import Customer
@@ -847,6 +848,7 @@ class DemoBusiness:
                 continue
             owner = self.users[username]
             PlanTemplateStep.objects.filter(pk=step.pk).update(default_owner=owner)
+            shared_cache.changed()  # an update() sends no signal: drop the processes' template copies
             record_audit(
                 action="plan_template.step_owner",
                 by=admin,
