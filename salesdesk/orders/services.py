@@ -19,6 +19,7 @@ from typing import Any
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,7 @@ from salesdesk.core.audit import audit_entry, record_audit, record_audits
 from salesdesk.core.compiled import CompiledQuery, insert, insert_together
 from salesdesk.core.context import current_ip
 from salesdesk.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from salesdesk.core.models import Region
 from salesdesk.core.numbering import business_date, next_number
 from salesdesk.core.parameters import get_parameter, get_parameters
 from salesdesk.customers.models import Address, Contact, Customer
@@ -100,9 +102,52 @@ def _after_commit(order: SalesOrder, what: str) -> None:
 
 
 # The reads of every order creation, compiled once per process (``core.compiled``).
+_REGION_CHAIN = ("region", "region__parent", "region__parent__parent")
+_REGION_FIELDS = Region._meta.concrete_fields
+
+
+def _default_address_json() -> Subquery:
+    """The customer's default address (else its oldest) with its division and the division's parents
+    (as ``select_related("region__parent__parent")`` gives them), as one JSON object: ``attname`` keys
+    for the address, ``region__code`` … ``region__parent__parent__name`` for the divisions."""
+    keys = {f.attname: F(f.attname) for f in Address._meta.concrete_fields}
+    for chain in _REGION_CHAIN:
+        keys.update(
+            {f"{chain}__{f.attname}": F(f"{chain}__{f.attname}") for f in Region._meta.concrete_fields}
+        )
+    first = Address.objects.filter(customer=OuterRef("pk")).order_by("-is_default", "id")
+    return Subquery(first.annotate(address_json=JSONObject(**keys)).values("address_json")[:1])
+
+
+def _address_from(data: dict[str, Any], customer: Customer) -> Address:
+    """The ``Address`` (and its divisions) of ``_default_address_json``, as the ORM would have read it."""
+
+    def saved(model: type[Any], prefix: str) -> Any:
+        obj = model(**{f.attname: f.to_python(data[prefix + f.attname]) for f in model._meta.concrete_fields})
+        obj._state.adding = False
+        obj._state.db = customer._state.db
+        return obj
+
+    address = saved(Address, "")
+    address.customer = customer
+    child: Any = address
+    for chain in _REGION_CHAIN:
+        if data.get(f"{chain}__code") is None:
+            break
+        region = saved(Region, f"{chain}__")
+        if child is address:
+            address.region = region
+        else:
+            child.parent = region
+        child = region
+    return address  # type: ignore[no-any-return]
+
+
+# The reads of every order creation, compiled once per process (``core.compiled``).
 def _customer_q(p: Any, scope: tuple[str, int]) -> Any:
     """The customer in the user's scope, with its first contact (primary first, then the oldest):
-    ``contact_name``, ``contact_mobile``, ``contact_phone`` (None without contacts)."""
+    ``contact_name``, ``contact_mobile``, ``contact_phone`` (None without contacts); and its default
+    address: ``default_address_json`` (``_address_from``; None without addresses)."""
     first_contact = Contact.objects.filter(customer=OuterRef("pk")).order_by("-is_primary", "id")
     return (
         Customer.objects.filter(owner_scope_param_q(p, scope))
@@ -111,14 +156,20 @@ def _customer_q(p: Any, scope: tuple[str, int]) -> Any:
             contact_name=Subquery(first_contact.values("name")[:1]),
             contact_mobile=Subquery(first_contact.values("mobile")[:1]),
             contact_phone=Subquery(first_contact.values("phone")[:1]),
+            default_address_json=_default_address_json(),
         )
         .filter(pk=p.customer_id)[:1]
     )
 
 
 _CUSTOMER = CompiledQuery(_customer_q)
+_CUSTOMER_ADDRESS = CompiledQuery(
+    lambda p: Customer.objects.filter(pk=p.customer_id).annotate(
+        default_address_json=_default_address_json()
+    )[:1]
+)
 _ADDRESS_REGIONS = "region__parent__parent"
-_DEFAULT_ADDRESS = CompiledQuery(
+_ADDRESS = CompiledQuery(
     lambda p: (
         Address.objects.filter(customer=p.customer_id)
         .order_by("-is_default", "id")
@@ -152,10 +203,10 @@ def _resolve_customer(by: Any, customer: Any) -> Customer:
 
 def _resolve_address(customer: Customer, address: Any) -> Address | None:
     if address in (None, ""):
-        default = _DEFAULT_ADDRESS.first(customer_id=customer.pk)
-        if default is not None:
-            default.customer = customer
-        return default  # type: ignore[no-any-return]
+        if not hasattr(customer, "default_address_json"):  # not read by _resolve_customer
+            customer = _CUSTOMER_ADDRESS.first(customer_id=customer.pk)
+        data = customer.default_address_json  # type: ignore[attr-defined]
+        return None if data is None else _address_from(data, customer)
     pk = address.pk if isinstance(address, Address) else address
     try:
         pk = int(pk)

@@ -746,3 +746,55 @@ def test_rebuild_first_sales_after_orders_loaded_in_bulk(
     assert services.rebuild_first_sales() == 1
     assert list(ProductFirstSale.objects.values_list("product_id", "order_id", "confirmed_at")) == expected
     assert services.rebuild_first_sales() == 0
+
+
+@pytest.mark.parametrize(
+    "region", ["440305", "110101", "440300", "440000"], ids=["county", "市辖区", "city", "province"]
+)
+def test_the_default_address_read_with_the_customer_is_what_the_orm_reads(
+    salesperson: Any, product: Any, region: str, django_assert_num_queries: Any
+) -> None:
+    """The customer read brings its default address (else its oldest) and the address's divisions as
+    one JSON value; the snapshot is the one the ORM's ``select_related`` read gives; no address read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from salesdesk.core.models import Region
+    from salesdesk.customers.models import Address
+    from salesdesk.customers.tests.factories import AddressFactory
+
+    cust = make_customer(salesperson)
+    Address.objects.filter(customer=cust).update(is_default=False)
+    AddressFactory.create(
+        customer=cust, region=Region.objects.get(code=region), detail="二号", is_default=True
+    )
+    expected = Address.objects.select_related("region__parent__parent").get(customer=cust, is_default=True)
+    with CaptureQueriesContext(connection) as queries:
+        order = services.create_order(by=salesperson, customer=cust, lines=[line(product)])
+    assert not [
+        q for q in queries.captured_queries if 'FROM "customers_address"' in q["sql"].split("WHERE")[0]
+    ]
+    assert (order.address_id, order.ship_region_code, order.ship_region_text, order.ship_address_detail) == (
+        expected.pk,
+        expected.region_id,
+        expected.region_info.text,
+        "二号",
+    )
+    resolved = services._resolve_address(services._resolve_customer(salesperson, cust.pk), None)
+    assert resolved is not None
+    assert {f.attname: getattr(resolved, f.attname) for f in Address._meta.concrete_fields} == {
+        f.attname: getattr(expected, f.attname) for f in Address._meta.concrete_fields
+    }
+    assert resolved.region_info == expected.region_info
+    assert not resolved._state.adding
+    with django_assert_num_queries(0):  # the divisions came with it
+        assert resolved.region_info.text == expected.region_info.text
+
+
+def test_a_customer_without_addresses_orders_without_one(salesperson: Any, product: Any) -> None:
+    from salesdesk.customers.models import Address
+
+    cust = make_customer(salesperson)
+    Address.objects.filter(customer=cust).delete()
+    order = services.create_order(by=salesperson, customer=cust, lines=[line(product)])
+    assert (order.address_id, order.ship_region_code, order.ship_address_detail) == (None, "", "")
