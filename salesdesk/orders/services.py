@@ -899,8 +899,7 @@ def _record_steps(
             for step in steps
         ]
     )
-    for step in steps:
-        _after_commit(order, step.audit)
+    _after_commit(order, ", ".join(step.audit for step in steps))  # one hook for the steps taken together
     return order
 
 
