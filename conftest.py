@@ -16,6 +16,19 @@ ARTIFACTS = Path(__file__).parent / "test-artifacts"
 
 
 @pytest.fixture
+def fresh_shared_cache() -> Iterator[None]:
+    """No process copies of configuration (core.shared_cache) from an earlier test, nor its "changed in
+    this transaction" mark (a test's transaction never ends while the thread goes on to the next)."""
+    from salesdesk.core import shared_cache
+
+    shared_cache._changed_in.set(None)
+    shared_cache._values.clear()
+    yield
+    shared_cache._changed_in.set(None)
+    shared_cache._values.clear()
+
+
+@pytest.fixture
 def password() -> str:
     return PASSWORD
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,15 +12,7 @@ from django.db import connection, connections, transaction
 from salesdesk.core import shared_cache
 from salesdesk.core.parameters import get_parameter, set_parameter
 
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    shared_cache._changed_in.set(None)
-    shared_cache._values.clear()
-    yield
-    shared_cache._changed_in.set(None)
-    shared_cache._values.clear()
-
+pytestmark = pytest.mark.usefixtures("fresh_shared_cache")
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="LISTEN / NOTIFY: the cache exists on PostgreSQL only"

@@ -3,7 +3,6 @@ of it changes: a template, a step, a department, a user's activity or department
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,19 +14,11 @@ from salesdesk.fulfillment.capacity import template_for_plan
 
 pytestmark = [
     pytest.mark.django_db,
+    pytest.mark.usefixtures("fresh_shared_cache"),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="the shared cache exists on PostgreSQL only"
     ),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    shared_cache._changed_in.set(None)
-    shared_cache._values.clear()
-    yield
-    shared_cache._changed_in.set(None)
-    shared_cache._values.clear()
 
 
 def test_the_template_is_read_once_and_a_login_keeps_it(
