@@ -101,9 +101,7 @@ def _after_commit(order: SalesOrder, what: str) -> None:
     transaction.on_commit(lambda: log.info("order %s (%s): %s", order.number, order.pk, what))
 
 
-# The reads of every order creation, compiled once per process (``core.compiled``).
 _REGION_CHAIN = ("region", "region__parent", "region__parent__parent")
-_REGION_FIELDS = Region._meta.concrete_fields
 
 
 def _default_address_json() -> Subquery:
