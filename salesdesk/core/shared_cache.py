@@ -1,7 +1,7 @@
 """Process-wide copies of configuration that every process drops as soon as any process changes it.
 
-Parameters are read by almost every request (order entry reads them once per order). Reading the few
-dozen rows is cheap for PostgreSQL but still a statement and a round trip per request; keeping them in
+Parameters are read by almost every request, the plan templates by every confirmation. Reading them is
+cheap for PostgreSQL but still a statement and a round trip each time; keeping them in
 the process needs every process to learn of a change at once. PostgreSQL does that: each connection
 ``LISTEN``s on one channel, a change sends ``NOTIFY`` in its own transaction (delivered when it commits,
 never when it rolls back), and before a cached value is used the connection's socket is read for
@@ -13,8 +13,10 @@ Not cached — read from the database every time, as before — on SQLite (one p
 default), when ``DB_CONFIG_CACHE=0`` (behind PgBouncer in transaction mode, where LISTEN is not kept),
 and while the current thread's transaction has changed the configuration itself (until it ends).
 
-Code that changes cached configuration calls ``changed()`` in the changing transaction (the parameters
-do it from their save and delete signals).
+Code that changes cached configuration calls ``changed()`` in the changing transaction: the parameters
+from their save and delete signals, the plan templates from those of templates, steps, departments and
+users (``fulfillment.capacity.template_inputs_changed``); a bulk ``update()`` sends no signal, so code
+that changes these rows that way calls it itself.
 """
 
 from __future__ import annotations
