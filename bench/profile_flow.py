@@ -49,6 +49,13 @@ def main() -> None:
         help="N flows: PostgreSQL's planning and execution time of each statement (EXPLAIN ANALYZE in a "
         "savepoint before it runs), median per flow",
     )
+    parser.add_argument(
+        "--hold",
+        type=int,
+        default=0,
+        help="N flows: how long the day's number row is held (from the number's statement to the end of "
+        "COMMIT) and its parts, median ms",
+    )
     args = parser.parse_args()
 
     import order_entry
@@ -140,6 +147,8 @@ def main() -> None:
             )
     if args.explain:
         explain_statements(flow, args.explain)
+    if args.hold:
+        number_hold(flow, args.hold)
     if args.cprofile:
         import cProfile
         import pstats
@@ -198,6 +207,9 @@ def explain_statements(flow: Any, flows: int) -> None:
 
     def kind_of(sql: str) -> str:  # "SELECT <first table named>"
         text = re.sub(r"\s+", " ", sql).strip()
+        if text.startswith("WITH"):  # "WITH <what the first table named does>"
+            table = re.search(r'(SELECT|INSERT INTO|UPDATE) "?(\w+)"?', text)
+            return f"WITH {table.group(1)} {table.group(2)}" if table else "WITH ?"
         table = re.search(r'(?:FROM|INTO|UPDATE) "?(\w+)"?', text)
         return f"{text.split()[0]} {table.group(1) if table else '?'}"
 
@@ -205,7 +217,8 @@ def explain_statements(flow: Any, flows: int) -> None:
         head = sql.lstrip()[:6].upper()
         cursor = context["cursor"]
         inside = connection.in_atomic_block
-        if not many and head in ("SELECT", "INSERT", "UPDATE", "DELETE") and (inside or head == "SELECT"):
+        writes = head in ("INSERT", "UPDATE", "DELETE") or head.startswith("WITH")  # WITH: may write
+        if not many and (head == "SELECT" or writes) and (inside or head == "SELECT"):
             if inside:
                 cursor.execute("SAVEPOINT bench_explain")
             cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
@@ -229,6 +242,66 @@ def explain_statements(flow: Any, flows: int) -> None:
     for kind, planning, execution, count in rows:
         print(f"  {planning:6.2f} {execution:6.2f}  {count:4.1f}  {kind}")
     print(f"  {sum(r[1] for r in rows):6.2f} {sum(r[2] for r in rows):6.2f}  total")
+
+
+def number_hold(flow: Any, flows: int) -> None:
+    """Time the number row's hold per create request: from the start of the statement that takes the
+    number (the ``core_sequence`` upsert, alone or inside the insert) to the end of COMMIT, split into
+    the statements' time (as the client waits for them), the commit, and the client's own time between."""
+    from django.db import connection
+
+    marks: list[tuple[str, float, float]] = []  # (kind, start, end)
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            kind = "number" if "core_sequence" in sql else "statement"
+            marks.append((kind, started, time.perf_counter()))
+
+    raw_commit = connection.commit
+
+    def commit() -> None:
+        started = time.perf_counter()
+        try:
+            raw_commit()
+        finally:
+            marks.append(("commit", started, time.perf_counter()))
+
+    parts: dict[str, list[float]] = {
+        "hold": [],
+        "statements": [],
+        "commit": [],
+        "client between": [],
+        "client after the last statement": [],
+    }
+    connection.commit = commit  # type: ignore[method-assign]
+    try:
+        with connection.execute_wrapper(wrapper):
+            for _ in range(flows):
+                marks.clear()
+                flow(False, timed=True)
+                start = next(i for i, m in enumerate(marks) if m[0] == "number")
+                end = next(i for i, m in enumerate(marks) if i > start and m[0] == "commit")
+                held = marks[start : end + 1]
+                whole = held[-1][2] - held[0][1]
+                statements = sum(m[2] - m[1] for m in held if m[0] != "commit")
+                committing = held[-1][2] - held[-1][1]
+                last = held[-2]  # the last statement before COMMIT
+                for name, value in (
+                    ("hold", whole),
+                    ("statements", statements),
+                    ("commit", committing),
+                    ("client between", whole - statements - committing),
+                    ("client after the last statement", held[-1][1] - last[2]),
+                ):
+                    parts[name].append(value * 1000)
+    finally:
+        del connection.commit
+    print(f"number row held per create, median ms over {flows} flows:")
+    for name, values in parts.items():
+        print(f"  {name:32} {statistics.median(values):6.2f}")
 
 
 AREAS = (  # first match wins: (label, path fragment)

@@ -99,8 +99,10 @@ def audit_entry(
     is_success: bool = True,
     ip: str | None = None,
     actor_name: str = "",
+    object_repr: Any = None,
 ) -> AuditLog:
-    """An unsaved, unsealed entry (for ``record_audits``)."""
+    """An unsaved, unsealed entry (for ``record_audits``); ``object_repr``: what names the object, when
+    not ``str(obj)`` (a ``compiled.Late`` number)."""
     user = by if getattr(by, "pk", None) else None
     object_id: Any = ""
     if obj is not None:  # an object still queued in an insert_together block: its id when written
@@ -112,7 +114,7 @@ def audit_entry(
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=object_id,
-        object_repr=str(obj)[:200] if obj is not None else "",
+        object_repr=object_repr if object_repr is not None else str(obj)[:200] if obj is not None else "",
         is_success=is_success,
         ip=ip or current_ip.get(),
         data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),

@@ -351,7 +351,7 @@ def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
             insert(objs[start : start + per_statement], ignore_conflicts=ignore_conflicts)
         return objs
     params: list[Any] = []
-    refs: list[tuple[int, models.Field[Any, Any], _Ref]] = []
+    refs: list[tuple[int, models.Field[Any, Any], _Ref | Late]] = []
     prepared: dict[tuple[int, str], Any] = {}  # a text value repeated over the rows (an IP) prepared once
     for index, obj in enumerate(objs):
         if type(obj) is not model:
@@ -374,6 +374,16 @@ def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
                 refs.append((index, field, keys[field]))
                 continue
             value = get(obj)
+            if type(value) is Late:
+                if as_is is None:
+                    raise ValueError(f"insert(): {field.name} does not take a Late value as it is")
+                if batch is None:  # written now: the value is taken now
+                    setattr(obj, field.attname, value.value)
+                    value = value.value
+                else:
+                    params.append(value)
+                    refs.append((index, field, value))
+                    continue
             if value is None or (as_is is not None and type(value) is as_is):
                 params.append(value)
             elif type(value) is PkText:
@@ -415,6 +425,38 @@ class PkText:
         return "" if self.obj.pk is None else str(self.obj.pk)
 
 
+class Late:
+    """A value that rows carry but that is taken only when they are written: on PostgreSQL inside
+    ``insert_together``, when the block ends, just before its one statement (after every row was
+    built); elsewhere at the first ``insert()`` that carries it. For a value whose taking locks
+    something until the transaction ends (a gapless number's counter row): the lock is then held for
+    the statement and the commit only, not while the rows are being built.
+
+    ``produce`` is called once; ``value`` gives the value (taking it if need be). Only for columns that
+    take their values as they are (text, integers); each object that carries it holds the value once
+    its row is written."""
+
+    __slots__ = ("_produce", "_value", "taken")
+
+    def __init__(self, produce: Callable[[], Any]) -> None:
+        self._produce = produce
+        self._value: Any = None
+        self.taken = False
+
+    @property
+    def value(self) -> Any:
+        if not self.taken:
+            self._value = self._produce()
+            self.taken = True
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Late({self._value!r})" if self.taken else "Late(not taken)"
+
+    def __str__(self) -> str:  # loud, not early: text made of it before the rows are written is a bug
+        raise TypeError("a Late value is known once its rows are written; read .value after that")
+
+
 @dataclass(frozen=True)
 class _Ref:
     """A foreign key to a row queued earlier in the same ``insert_together`` block (its group, row);
@@ -432,12 +474,17 @@ class _Group:
     table: _Table
     objs: Sequence[Any]
     params: list[Any]
-    refs: list[tuple[int, models.Field[Any, Any], _Ref]]
+    refs: list[tuple[int, models.Field[Any, Any], _Ref | Late]]
     returning: bool
 
     def done(self, alias: str, groups: Sequence[_Group] = ()) -> None:
-        """The rows are in: mark the objects saved, fill the keys that pointed at queued rows."""
+        """The rows are in: mark the objects saved, fill the keys that pointed at queued rows and the
+        late values."""
         for index, field, ref in self.refs:
+            if type(ref) is Late:
+                setattr(self.objs[index], field.attname, ref.value)
+                continue
+            assert isinstance(ref, _Ref)
             target = groups[ref.group].objs[ref.row]
             if ref.text:
                 setattr(self.objs[index], field.attname, str(target.pk))
@@ -459,8 +506,8 @@ def _run(group: _Group, alias: str, groups: Sequence[_Group] = ()) -> None:
     params = group.params
     if group.refs:
         params = [
-            _resolved(v, groups) if isinstance(v, _Ref) else v  # the earlier group ran first
-            for v in params
+            _resolved(v, groups) if isinstance(v, _Ref) else v.value if type(v) is Late else v
+            for v in params  # a key: the earlier group ran first
         ]
     sql = table.rows.get(len(objs))
     if sql is None:
@@ -519,8 +566,14 @@ class _Batch:
             return
         connection = connections[self.alias]
         sql = _together_sql(groups, connection.ops.quote_name)
+        values = [
+            v.value if type(v) is Late else v  # taken now, the last thing before the statement
+            for g in groups
+            for v in g.params
+            if not isinstance(v, _Ref)
+        ]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [v for g in groups for v in g.params if not isinstance(v, _Ref)])
+            cursor.execute(sql, values)
             rows = cursor.fetchall()
         position = [0] * len(groups)
         for number, pk in rows:  # each group's ids in the order of its rows

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from salesdesk.catalog.models import Product
 from salesdesk.core.audit import record_audit
-from salesdesk.core.compiled import insert
+from salesdesk.core.compiled import Late, insert
 from salesdesk.core.errors import DomainError, InvalidInput
 from salesdesk.core.parameters import get_parameter
 from salesdesk.core.text import to_halfwidth
@@ -438,7 +438,8 @@ def reserve_many(
 
     Rows are locked in (product, warehouse) order — the one lock order every caller uses, so two
     documents never deadlock — and changed by one conditional ``UPDATE … SET reserved = reserved + q
-    WHERE on_hand − reserved (− safety) >= q`` for all of them (the items of one row added up), then
+    WHERE on_hand − reserved (− safety) >= q`` for all of them (the items of one row added up; the
+    locking and the change are one statement), then
     the ledger rows go in with one INSERT. When any item is short it
     raises ``ShortItems`` with an ``InsufficientStock`` per short item (by index in ``items``) and
     nothing stays reserved. Returns the ledger rows in the order of ``items`` (their ids follow the
@@ -475,25 +476,33 @@ class ShortItems(InsufficientStock):
         self.items = items
 
 
-def _reserve_sql(keys: int, safety: bool) -> str:
+def _reserve_sql(keys: int, safety: bool, lock: bool) -> str:
     """One conditional UPDATE for ``keys`` (product, warehouse, qty) rows: each stock row gains its
-    quantity when on hand − reserved (− safety) still covers it; the rows changed are returned."""
+    quantity when on hand − reserved (− safety) still covers it; the rows changed are returned.
+
+    ``lock``: the rows are first locked in (product, warehouse) order in the same statement (a
+    ``FOR UPDATE`` common table expression the UPDATE joins: it changes only rows that expression has
+    locked, and that expression locks them in its order), so two statements over the same rows never
+    deadlock. Under READ COMMITTED the UPDATE checks the condition against each row as the transaction
+    that held it left it."""
     table = StockLevel._meta.db_table
     values = ", ".join(["(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS NUMERIC))"] * keys)
+    match = f"{table}.product_id = wanted.product_id AND {table}.warehouse_id = wanted.warehouse_id"
+    locked = (
+        f", locked AS (SELECT {table}.id FROM {table} JOIN wanted ON {match} "
+        f"ORDER BY {table}.product_id, {table}.warehouse_id FOR UPDATE OF {table})"
+        if lock
+        else ""
+    )
     return (
-        f"WITH wanted (product_id, warehouse_id, qty) AS (VALUES {values}) "
+        f"WITH wanted (product_id, warehouse_id, qty) AS (VALUES {values}){locked} "
         f"UPDATE {table} SET reserved_qty = {table}.reserved_qty + wanted.qty FROM wanted "
-        f"WHERE {table}.product_id = wanted.product_id AND {table}.warehouse_id = wanted.warehouse_id "
-        f"AND {table}.on_hand_qty - {table}.reserved_qty - {'safety_qty' if safety else '0'} >= wanted.qty "
+        f"WHERE {match}"
+        + (f" AND {table}.id IN (SELECT id FROM locked)" if lock else "")
+        + f" AND {table}.on_hand_qty - {table}.reserved_qty - {'safety_qty' if safety else '0'}"
+        " >= wanted.qty "
         f"RETURNING {table}.product_id, {table}.warehouse_id, {table}.on_hand_qty, {table}.reserved_qty"
     )
-
-
-def _lock_sql(keys: int) -> str:
-    """Lock the stock rows of ``keys`` (product, warehouse) pairs in (product, warehouse) order."""
-    table = StockLevel._meta.db_table
-    pairs = " OR ".join(["(product_id = %s AND warehouse_id = %s)"] * keys)
-    return f"SELECT 1 FROM {table} WHERE {pairs} ORDER BY product_id, warehouse_id FOR UPDATE"
 
 
 _PLACES = Decimal("0.000001")
@@ -510,10 +519,10 @@ def _reserve(
     """Reserve every item or report the short ones (the caller rolls back then).
 
     The items of one (product, warehouse) are added up and every row is changed by ONE statement; on
-    PostgreSQL the rows are first locked in (product, warehouse) order — the order every caller locks
-    in, so two documents never deadlock. The result is the one the items would have had one after the
-    other in that order: a short item does not stop the next one of the same row, and each ledger row
-    says what was on hand and reserved just after its own item.
+    PostgreSQL that statement first locks the rows in (product, warehouse) order — the order every
+    caller locks in, so two documents never deadlock. The result is the one the items would have had
+    one after the other in that order: a short item does not stop the next one of the same row, and
+    each ledger row says what was on hand and reserved just after its own item.
     """
     cleaned = [
         (index, product, warehouse, clean_qty(product, qty, field=field_of(index)))
@@ -527,11 +536,11 @@ def _reserve(
     for _index, product, warehouse, q in in_order:
         key = (product.pk, warehouse.pk)
         totals[key] = totals.get(key, Decimal(0)) + q
+    lock = len(totals) > 1 and not rows_locked and connection.features.has_select_for_update
     with connection.cursor() as cursor:
-        if len(totals) > 1 and not rows_locked and connection.features.has_select_for_update:
-            cursor.execute(_lock_sql(len(totals)), [v for key in totals for v in key])
         cursor.execute(
-            _reserve_sql(len(totals), protect_safety), [v for key, q in totals.items() for v in (*key, q)]
+            _reserve_sql(len(totals), protect_safety, lock),
+            [v for key, q in totals.items() for v in (*key, q)],
         )
         after = {
             (product_id, warehouse_id): (Decimal(str(on_hand)), Decimal(str(reserved)))
@@ -594,12 +603,14 @@ def _shortages(
     return sorted(shortages, key=lambda s: s[0])
 
 
-def save_moves(moves: list[StockMove], *, reference: str) -> None:
+def save_moves(moves: list[StockMove], *, reference: str | Late) -> None:
     """Save the ledger rows ``reserve_many(reference=None)`` returned, now that their document has its
-    number, in one INSERT (in the lock order their ids would have had)."""
-    reference = _clean_reference(reference, required=True)
+    number (or will have it when the rows go in: a ``compiled.Late``), in one INSERT (in the lock order
+    their ids would have had)."""
+    if type(reference) is not Late:
+        reference = _clean_reference(reference, required=True)
     for move in moves:
-        move.reference = reference
+        move.reference = reference  # type: ignore[assignment]
     insert(sorted(moves, key=lambda m: (m.product_id, m.warehouse_id)))
 
 

@@ -234,9 +234,6 @@ def stock_by_product(
         for options in out.values():
             options.sort(key=lambda option: (-option[1], option[0].code))
     return out
-    for level in _STOCK.all(len(wanted), products=wanted):
-        out[level.product_id].append((level.warehouse, level.avail))  # type: ignore[attr-defined]
-    return out
 
 
 def compute_quote(

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from salesdesk.accounts.scope import owner_scope_param_q, scope_of
 from salesdesk.core.audit import audit_entry, record_audit, record_audits
-from salesdesk.core.compiled import CompiledQuery, insert, insert_together
+from salesdesk.core.compiled import CompiledQuery, Late, insert, insert_together
 from salesdesk.core.context import current_ip
 from salesdesk.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from salesdesk.core.models import Region
@@ -518,26 +518,31 @@ def create_order(
     # creation with a key — that constraint, a duplicate warning, bad input or a refused step, e.g. a
     # retry after the first order took the stock — is answered with the first order when there is one.
     # Nothing of the retry is kept (one transaction: its number, stock and plan are rolled back).
+    given = dict(
+        by=by,
+        customer=customer,
+        lines=lines,
+        order_type=order_type,
+        price_mode=price_mode,
+        customer_po=customer_po,
+        requested_date=requested_date,
+        address=address,
+        order_discount_amount=order_discount_amount,
+        round_off=round_off,
+        remark=remark,
+        internal_note=internal_note,
+        idempotency_key=key,
+        acknowledge_duplicate=acknowledge_duplicate,
+        copied_from=copied_from,
+        advance=advance,
+    )
     try:
-        with transaction.atomic():
-            return _create(
-                by=by,
-                customer=customer,
-                lines=lines,
-                order_type=order_type,
-                price_mode=price_mode,
-                customer_po=customer_po,
-                requested_date=requested_date,
-                address=address,
-                order_discount_amount=order_discount_amount,
-                round_off=round_off,
-                remark=remark,
-                internal_note=internal_note,
-                idempotency_key=key,
-                acknowledge_duplicate=acknowledge_duplicate,
-                copied_from=copied_from,
-                advance=advance,
-            )
+        try:
+            with transaction.atomic():
+                return _create(**given, lock_stock=False)
+        except _StockMoved:  # the first try's stock read no longer holds: again, the stock read locked
+            with transaction.atomic():
+                return _create(**given, lock_stock=True)
     except (IntegrityError, DomainError, StepRefused):
         winner = _order_for_key(by, key) if key is not None else None
         if winner is not None:
@@ -572,7 +577,10 @@ def _create(
     acknowledge_duplicate: bool,
     copied_from: SalesOrder | None,
     advance: Advance | None = None,
+    lock_stock: bool = True,
 ) -> SalesOrder:
+    """``lock_stock=False``: stock a step reserves is read without a lock and reserved the last thing
+    before the rows go in (see ``_reserve_all``); ``_StockMoved`` when that read no longer holds."""
     errors: dict[str, list[str]] = {}
     cust = addr = None
     kind = ""
@@ -647,23 +655,25 @@ def _create(
     order.approval_reasons = approval_reasons(customer=cust, order_type=kind, quote=quote)
     steps: list[OrderStep] = []
     if advance is not None:
-        order.pending_writes = []  # type: ignore[attr-defined]  # see after_insert
-        try:  # stock is reserved here (its rows locked before the number's)
+        order.pending_writes, order.pending_locks = [], []  # type: ignore[attr-defined]  # see after_insert
+        order.reserve_late = not lock_stock  # type: ignore[attr-defined]  # see _reserve_all
+        try:  # stock is chosen here (and, with lock_stock, reserved: its rows locked before the number's)
             steps = _advance_steps(order, new_lines, by, advance)
         except DomainError as exc:
             raise StepRefused(exc) from exc
         order.version += sum(1 for step in steps if step.new_version)
-    # the number last: its counter row stays locked until commit, and concurrent creations wait on it
-    order.number = next_number(prefix, on=today)
+    # the number last, when the rows go in (compiled.Late): its counter row stays locked until commit,
+    # and concurrent creations wait on it — for the one statement and the commit, not for building rows
+    order.number = Late(lambda: next_number(prefix, on=today))  # type: ignore[assignment]
     data: dict[str, Any] = {"total_amount": str(order.total_amount), "lines": len(new_lines)}
     if copied_from is not None:
         data["copied_from"] = copied_from.number
     events: list[tuple[str, dict[str, Any]]] = [(EventType.CREATED, data)]
     if duplicates:
         events.append((EventType.DUPLICATE_ACKNOWLEDGED, {"duplicates": duplicates}))
-    created = OrderStep([], events, "order.create", audit_data={"number": order.number}, new_version=False)
-    # the order and what points at it go in with one statement (PostgreSQL) while the number's row is
-    # held: lines, ledger, first sales, plan, timeline, audit entries (ids are set when the block ends)
+    created = OrderStep([], events, "order.create", new_version=False)  # the entry names the number
+    # the order and what points at it go in with one statement (PostgreSQL) right after the number is
+    # taken: lines, ledger, first sales, plan, timeline, audit entries (ids are set when the block ends)
     with insert_together():
         insert([order])
         insert(new_lines)
@@ -672,6 +682,9 @@ def _create(
         for write in writes:
             write()
         _record_steps(order, [created, *steps], by=by)
+        locks, order.pending_locks = getattr(order, "pending_locks", []), []  # type: ignore[attr-defined]
+        for write in locks:  # stock rows locked and reserved: the last thing before the number and the rows
+            write()
     return order
 
 
@@ -889,6 +902,7 @@ def _record_steps(
                 action=step.audit,
                 by=by,
                 obj=order,
+                object_repr=order.number,  # a new order's number may still be Late
                 data=step.audit_data
                 if step.audit_data is not None
                 else (step.events[0][1] if step.events else {}),
@@ -1058,13 +1072,19 @@ class StepRefused(Exception):
         self.error = error
 
 
-def after_insert(order: SalesOrder, write: Callable[[], object]) -> None:
+def after_insert(order: SalesOrder, write: Callable[[], object], *, locks: bool = False) -> None:
     """Write rows that point at the order (ledger, plan …): now when it is saved, else right after
-    ``_create`` inserts it in its final state, in the same transaction."""
+    ``_create`` inserts it in its final state, in the same transaction. ``locks``: the write locks rows
+    that others wait for until commit (stock): it runs after every other, just before the rows go in."""
     if order.pk is not None:
         write()
     else:
-        order.pending_writes.append(write)  # type: ignore[attr-defined]
+        (order.pending_locks if locks else order.pending_writes).append(write)  # type: ignore[attr-defined]
+
+
+class _StockMoved(Exception):
+    """A new order's stock, read without a lock, was taken by others before it could be reserved (or
+    looked short): ``create_order`` runs the creation again, reading the stock locked."""
 
 
 def _may(locked: SalesOrder, action_name: str, by: Any) -> bool:
@@ -1336,14 +1356,20 @@ def _reserve_all(
         return []
     # A line without a warehouse takes the one with the most available stock: the stock rows of the
     # order's products are read locked (PostgreSQL), so the choice still holds when it is reserved and
-    # reserve_many needs no lock of its own when they cover every row it changes.
+    # reserve_many needs no lock of its own when they cover every row it changes. A new order being
+    # created (``_create(lock_stock=False)``) reads them unlocked instead and reserves the last thing
+    # before its rows go in, so others wait for its stock rows for its statement and commit only; when
+    # the read no longer holds then (or shows a shortage), the creation runs again reading them locked.
+    late = order.pk is None and getattr(order, "reserve_late", False)
     choose = any(line.warehouse_id is None and line.qty - line.reserved_qty > 0 for line in lines)
     stock = (
-        stock_by_product([line.product_id for line in lines if line.qty - line.reserved_qty > 0], lock=True)
+        stock_by_product(
+            [line.product_id for line in lines if line.qty - line.reserved_qty > 0], lock=not late
+        )
         if choose
         else {}
     )
-    locked = {(product_id, w.pk) for product_id, options in stock.items() for w, _avail in options}
+    locked = set() if late else {(p, w.pk) for p, options in stock.items() for w, _avail in options}
     shortages: list[dict[str, Any]] = []
     reserved: list[dict[str, Any]] = []
     todo: list[tuple[int, SalesOrderLine, Decimal, Warehouse]] = []
@@ -1363,7 +1389,12 @@ def _reserve_all(
     # two orders with the same products on differently ordered lines would otherwise deadlock.
     # No savepoint of its own: every caller is an atomic service that StockShort below rolls back.
     moves: list[Any] = []
-    if todo:
+    if late:
+        if shortages:
+            raise _StockMoved()
+        if todo:
+            after_insert(order, lambda: _reserve_late(order, todo, by), locks=True)
+    elif todo:
         try:
             moves = inventory.reserve_many(
                 items=[(line.product, warehouse, need) for _i, line, need, warehouse in todo],
@@ -1395,6 +1426,24 @@ def _reserve_all(
             warehouse_id=warehouse_id, reserved_qty=F("qty")
         )
     return sorted(reserved, key=lambda r: r["line_no"])
+
+
+def _reserve_late(
+    order: SalesOrder, todo: list[tuple[int, SalesOrderLine, Decimal, Warehouse]], by: Any
+) -> None:
+    """Reserve a new order's lines in the warehouses chosen from an unlocked read, and queue its ledger
+    rows; ``_StockMoved`` when a row no longer covers its quantity (the caller's transaction undoes the
+    rows already changed)."""
+    try:
+        moves = inventory.reserve_many(
+            items=[(line.product, warehouse, need) for _i, line, need, warehouse in todo],
+            reference=None,
+            by=by,
+            savepoint=False,
+        )
+    except inventory.ShortItems:
+        raise _StockMoved() from None
+    inventory.save_moves(moves, reference=order.number)
 
 
 def _shortage(index: int, line: SalesOrderLine, need: Decimal, available: Decimal) -> dict[str, Any]:

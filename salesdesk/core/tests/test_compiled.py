@@ -321,3 +321,69 @@ def test_insert_together_names_a_queued_row_by_its_id_as_text():
     orphan = AuditLog(created_at=entry.created_at, hash="p2", object_id=compiled.PkText(_user("nowhere")))  # type: ignore[misc]
     with pytest.raises(ValueError, match="not saved or queued"):
         insert([orphan])
+
+
+def test_a_late_value_is_taken_when_the_rows_go_in():
+    """Given a value that rows carry but that is taken last (a gapless number, whose counter row stays
+    locked until commit); then on PostgreSQL it is taken once, when the ``insert_together`` block is
+    written — after every row was built — and elsewhere at the first ``insert()`` that carries it; every
+    row and object carries the same value once written."""
+    taken: list[str] = []
+
+    def take() -> str:
+        taken.append("XSDD20261123-0042")
+        return taken[-1]
+
+    number = compiled.Late(take)
+    at = dt.datetime(2026, 11, 23, 9, 30, tzinfo=SHANGHAI)
+    user = _user("late_1")
+    user.first_name = number  # type: ignore[assignment]
+    entries = [AuditLog(created_at=at, hash=f"l{i}", object_repr=number, object_id="") for i in range(2)]  # type: ignore[misc]
+    with compiled.insert_together():
+        insert([user])
+        taken_after_first_insert = len(taken)
+        insert(entries)
+        taken_before_the_block_ends = len(taken)
+    on_postgresql = connection.vendor == "postgresql"
+    assert (taken_after_first_insert, taken_before_the_block_ends) == ((0, 0) if on_postgresql else (1, 1))
+    assert taken == ["XSDD20261123-0042"]
+    assert number.value == "XSDD20261123-0042"
+    assert user.first_name == "XSDD20261123-0042"
+    assert [e.object_repr for e in entries] == ["XSDD20261123-0042"] * 2
+    assert get_user_model().objects.get(pk=user.pk).first_name == "XSDD20261123-0042"
+    assert (
+        list(AuditLog.objects.order_by("id").values_list("object_repr", flat=True))
+        == ["XSDD20261123-0042"] * 2
+    )
+
+
+def test_a_late_value_is_not_taken_when_the_block_raises():
+    taken: list[int] = []
+
+    def take() -> str:
+        taken.append(1)
+        return "XSDD20261123-0001"
+
+    number = compiled.Late(take)
+    user = _user("late_never")
+    user.first_name = number  # type: ignore[assignment]
+
+    def queue_then_fail() -> None:
+        with compiled.insert_together():
+            insert([user])
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        queue_then_fail()
+    assert taken == ([] if connection.vendor == "postgresql" else [1])
+
+
+def test_a_late_value_goes_only_into_a_column_that_takes_it_as_it_is():
+    entry = AuditLog(
+        created_at=compiled.Late(lambda: dt.datetime(2026, 1, 1, tzinfo=SHANGHAI)),  # type: ignore[misc]
+        hash="l9",
+        object_id="",
+    )
+    with pytest.raises(ValueError, match="created_at"):
+        insert([entry])
+    assert AuditLog.objects.count() == 0

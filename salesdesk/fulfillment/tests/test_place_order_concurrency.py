@@ -1,6 +1,8 @@
-"""Orders created and confirmed in one go, at once, on PostgreSQL: the stock rows are locked before the
-day's number row, by every such creation in the same order, so none deadlocks; a refused one gives its
-number back to the draft saved instead, and the numbers stay gapless."""
+"""Orders created and confirmed in one go, at once, on PostgreSQL: the stock rows are read unlocked to
+choose warehouses, then locked — in one order by every creation, before the day's number row — just
+before the rows go in, so none deadlocks; when the unlocked read no longer holds, the creation runs
+again reading the stock locked; a refused one gives its number back to the draft saved instead, and
+the numbers stay gapless."""
 
 from __future__ import annotations
 
@@ -74,6 +76,45 @@ def test_thirty_orders_created_and_confirmed_at_once_for_ten_units(
     day = timezone.localdate().strftime("%Y%m%d")
     numbers = sorted(r.number for r in results)
     assert numbers == [f"XSDD{day}-{k:04d}" for k in range(2, 32)]  # 0001: the first order
+
+
+def test_orders_at_once_move_to_the_other_warehouse_when_the_first_runs_out(
+    salesperson: Any, manager: Any, admin_user: Any
+) -> None:
+    """Thirty orders of 1 at once for a product with 6 in SZ and 5 in GZ: the unlocked reads choose
+    SZ (the most available) until it runs out; a creation whose reservation then fails runs again with
+    the stock read locked and takes GZ; exactly 11 are confirmed, the others stopped short; gapless."""
+    set_parameter(key="approval.new_customer", value=False, by=admin_user)
+    sz, gz = make_warehouse(code="SZ"), make_warehouse(code="GZ")
+    product = make_product(sku="SPLIT-A")
+    stock(product, sz, 6, admin_user)
+    stock(product, gz, 5, admin_user)
+    sold_before([product], salesperson, manager)
+    customers = [make_customer(salesperson) for _ in range(30)]
+
+    results = run_threads(
+        30,
+        lambda i: place_order(
+            by=salesperson,
+            customer=customers[i],
+            lines=[line(product, 1)],
+            customer_confirmation="电话确认",
+            confirm=True,
+        ),
+    )
+
+    assert all(isinstance(r, SalesOrder) for r in results), [
+        r for r in results if not isinstance(r, SalesOrder)
+    ]
+    confirmed = [r for r in results if r.status == "confirmed"]
+    assert len(confirmed) == 11
+    assert {getattr(r, "stopped", None).code for r in results if r.status == "draft"} == {"stock_short"}  # type: ignore[union-attr]
+    levels = dict(StockLevel.objects.values_list("warehouse__code", "reserved_qty"))
+    assert levels == {"SZ": Decimal(6), "GZ": Decimal(5)}
+    chosen = sorted(r.lines.get().warehouse.code for r in confirmed)
+    assert chosen == ["GZ"] * 5 + ["SZ"] * 6
+    day = timezone.localdate().strftime("%Y%m%d")
+    assert sorted(r.number for r in results) == [f"XSDD{day}-{k:04d}" for k in range(2, 32)]
 
 
 def test_the_same_key_ten_times_at_once_makes_one_confirmed_order(
