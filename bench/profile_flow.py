@@ -56,6 +56,13 @@ def main() -> None:
         help="N flows: how long the day's number row is held (from the number's statement to the end of "
         "COMMIT) and its parts, median ms",
     )
+    parser.add_argument(
+        "--gc",
+        type=int,
+        default=0,
+        help="N flows, then gc.freeze() and N flows more: the garbage collector's pauses by generation "
+        "(what config/wsgi.py's freeze changes for a worker)",
+    )
     args = parser.parse_args()
 
     import order_entry
@@ -149,6 +156,8 @@ def main() -> None:
         explain_statements(flow, args.explain)
     if args.hold:
         number_hold(flow, args.hold)
+    if args.gc:
+        gc_pauses(flow, args.gc)
     if args.cprofile:
         import cProfile
         import pstats
@@ -242,6 +251,39 @@ def explain_statements(flow: Any, flows: int) -> None:
     for kind, planning, execution, count in rows:
         print(f"  {planning:6.2f} {execution:6.2f}  {count:4.1f}  {kind}")
     print(f"  {sum(r[1] for r in rows):6.2f} {sum(r[2] for r in rows):6.2f}  total")
+
+
+def gc_pauses(flow: Any, flows: int) -> None:
+    """The collector's pauses over ``flows`` flows, then the same after ``gc.freeze()``."""
+    import gc
+
+    started = [0.0]
+    pauses: dict[int, list[float]] = {}
+
+    def callback(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses.setdefault(info["generation"], []).append((time.perf_counter() - started[0]) * 1000)
+
+    gc.callbacks.append(callback)
+    try:
+        for label in ("as started", "after gc.freeze()"):
+            if label != "as started":
+                gc.freeze()
+            pauses.clear()
+            for _ in range(flows):
+                flow(False, timed=True)
+            print(
+                f"garbage collection over {flows} flows, {label} ({len(gc.get_objects())} objects tracked):"
+            )
+            for generation, values in sorted(pauses.items()):
+                print(
+                    f"  generation {generation}: {len(values):4d} collections, "
+                    f"longest {max(values):7.2f} ms, total {sum(values):7.1f} ms"
+                )
+    finally:
+        gc.callbacks.remove(callback)
 
 
 def number_hold(flow: Any, flows: int) -> None:

@@ -84,7 +84,7 @@ class AuditLog(models.Model):
         verbose_name=_("user"),
     )
     actor_name = models.CharField(_("user name"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=60, db_index=True)
+    action = models.CharField(_("action"), max_length=60)  # indexed for prefix filters: Meta.indexes
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
@@ -92,13 +92,20 @@ class AuditLog(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)  # unique: Meta.constraints (no pattern index: never searched)
 
     class Meta:
         verbose_name = _("audit log entry")
         verbose_name_plural = _("audit log")
         ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["hash"], name="core_auditlog_hash_unique")]
+        # Every entry is written twice (inserted, then sealed: an update that changes an indexed column,
+        # so every index takes a new entry): only the indexes something reads. The action filter is a
+        # prefix filter (``action__startswith``), which a pattern index serves, equality too.
         indexes = [
+            models.Index(
+                fields=["action"], name="core_audit_action_prefix", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(fields=["object_type", "object_id"]),
             # only the few entries waiting to be chained: the sealer finds them without a table scan
             models.Index(

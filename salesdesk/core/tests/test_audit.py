@@ -155,6 +155,30 @@ def test_the_sealer_finds_pending_entries_through_the_partial_index(admin_user):
     assert "core_audit_pending" in plan
 
 
+@pytest.mark.postgres
+def test_the_action_filter_reads_the_one_action_index_and_no_index_is_kept_for_nothing(admin_user):
+    """Sealing rewrites every entry (a changed indexed column: each index takes a new entry), so the
+    table keeps the indexes something reads: one index on the action serves the audit page's prefix
+    filter (``action__startswith``), the hash has its unique index and no pattern index."""
+    record_audit(action="order.create", by=admin_user)
+    query = AuditLog.objects.filter(action__startswith="order.")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = query.explain()
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname",
+            [AuditLog._meta.db_table],
+        )
+        definitions = [row[0] for row in cursor.fetchall()]
+    assert "core_audit_action_prefix" in plan
+    assert [d.split(" USING ")[1] for d in definitions if "(action" in d] == [
+        "btree (action varchar_pattern_ops)"
+    ]
+    assert [d.split(" ON ")[0] for d in definitions if "btree (hash" in d] == [
+        "CREATE UNIQUE INDEX core_auditlog_hash_unique"
+    ]
+
+
 def test_sealing_in_batches_writes_one_update_per_batch_and_one_chain(admin_user, django_assert_num_queries):
     """Five entries sealed two at a time: three batches, each written in one UPDATE, chained in id order
     across the batches; the mark is the last one. The statements: lock, last sealed hash, then per batch
