@@ -434,14 +434,23 @@ class Late:
 
     ``produce`` is called once; ``value`` gives the value (taking it if need be). Only for columns that
     take their values as they are (text, integers); each object that carries it holds the value once
-    its row is written."""
+    its row is written.
 
-    __slots__ = ("_produce", "_value", "taken")
+    ``sql``: (statement, parameters) that takes the same value on PostgreSQL, returning it as text in
+    one row, column ``value``. Inside ``insert_together`` the statement then runs as part of the
+    block's one statement (a common table expression the rows read it from) instead of ``produce``: no
+    round trip, and nothing of the client's between taking it and writing the rows."""
 
-    def __init__(self, produce: Callable[[], Any]) -> None:
+    __slots__ = ("_produce", "_value", "sql", "taken")
+
+    def __init__(self, produce: Callable[[], Any], sql: tuple[str, list[Any]] | None = None) -> None:
         self._produce = produce
         self._value: Any = None
         self.taken = False
+        self.sql = sql
+
+    def _set(self, value: Any) -> None:
+        self._value, self.taken = value, True
 
     @property
     def value(self) -> Any:
@@ -560,23 +569,31 @@ class _Batch:
 
     def flush(self) -> None:
         groups = self.groups
-        if len(groups) < 2 or sum(len(g.params) for g in groups) > _MAX_PARAMS:
+        in_sql: list[Late] = []  # late values the statement takes itself, in order of first use
+        for group in groups:
+            for v in group.params:
+                if type(v) is Late and v.sql is not None and not v.taken and all(v is not x for x in in_sql):
+                    in_sql.append(v)
+        if (len(groups) < 2 and not in_sql) or sum(len(g.params) for g in groups) > _MAX_PARAMS:
             for group in groups:  # in order: a key to an earlier group finds its id set
                 _run(group, self.alias, groups)
             return
         connection = connections[self.alias]
-        sql = _together_sql(groups, connection.ops.quote_name)
-        values = [
-            v.value if type(v) is Late else v  # taken now, the last thing before the statement
-            for g in groups
-            for v in g.params
-            if not isinstance(v, _Ref)
-        ]
+        sql = _together_sql(groups, connection.ops.quote_name, in_sql)
+        values = [p for late in in_sql for p in late.sql[1]]  # type: ignore[index]
+        taken_here = {id(late) for late in in_sql}
+        values += [v for g in groups for v in g.params if not isinstance(v, _Ref) and id(v) not in taken_here]
+        for i, v in enumerate(values):  # taken now, once everything else is ready: the last thing
+            if type(v) is Late:
+                values[i] = v.value
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             rows = cursor.fetchall()
         position = [0] * len(groups)
-        for number, pk in rows:  # each group's ids in the order of its rows
+        for number, pk, text in rows:  # each group's ids in the order of its rows; then the late values
+            if number < 0:
+                in_sql[pk]._set(text)
+                continue
             groups[number].objs[position[number]].pk = pk
             position[number] += 1
         for group in groups:
@@ -586,32 +603,52 @@ class _Batch:
 _TOGETHER: dict[tuple[Any, ...], str] = {}
 
 
-def _together_sql(groups: Sequence[_Group], quote: Callable[[str], str]) -> str:
+def _together_sql(groups: Sequence[_Group], quote: Callable[[str], str], in_sql: Sequence[Late] = ()) -> str:
     """``WITH m0 AS (INSERT … RETURNING id), m1 AS (INSERT … VALUES (…, (SELECT id FROM m0 LIMIT 1
-    OFFSET k), …)) … SELECT 0, id FROM m0 UNION ALL …``: every group's rows in one statement, a key to
-    a queued row read from that row's group, the new ids by group in row order."""
-    shape = tuple(
-        (
-            id(g.table),
-            len(g.objs),
-            tuple((i, v.group, v.row, v.text) for i, v in enumerate(g.params) if isinstance(v, _Ref)),
-        )
-        for g in groups
+    OFFSET k), …)) … SELECT 0, id, NULL FROM m0 UNION ALL …``: every group's rows in one statement, a key
+    to a queued row read from that row's group, the new ids by group in row order. Late values taken by
+    the statement (``in_sql``) come first as ``l0 AS (…)``, the rows read them (``(SELECT value FROM
+    l0)``) and the statement returns them last as ``(-1, k, value)``."""
+
+    def late_of(v: Any) -> int | None:
+        return next((k for k, late in enumerate(in_sql) if late is v), None) if type(v) is Late else None
+
+    shape = (
+        tuple(late.sql[0] for late in in_sql),  # type: ignore[index]
+        tuple(
+            (
+                id(g.table),
+                len(g.objs),
+                tuple((i, v.group, v.row, v.text) for i, v in enumerate(g.params) if isinstance(v, _Ref)),
+                tuple((i, late_of(v)) for i, v in enumerate(g.params) if late_of(v) is not None),
+            )
+            for g in groups
+        ),
     )
     sql = _TOGETHER.get(shape)
     if sql is not None:
         return sql
-    parts = []
+    parts = [f"l{k} AS ({late.sql[0]})" for k, late in enumerate(in_sql)]  # type: ignore[index]
     selects = []
     for number, group in enumerate(groups):
         width = len(group.table.fields)
-        cells = [_ref_sql(v, groups, quote) if isinstance(v, _Ref) else "%s" for v in group.params]
+        cells = []
+        for v in group.params:
+            k = late_of(v)
+            cells.append(
+                _ref_sql(v, groups, quote)
+                if isinstance(v, _Ref)
+                else f"(SELECT value FROM l{k})"
+                if k is not None
+                else "%s"
+            )
         rows = ", ".join("(" + ", ".join(cells[i : i + width]) + ")" for i in range(0, len(cells), width))
         parts.append(f"m{number} AS ({group.table.head}{rows}{group.table.tail})")
         if group.returning:
             pk = quote(type(group.objs[0])._meta.pk.column)
-            selects.append(f"SELECT {number}, {pk} FROM m{number}")
-    tail = " UNION ALL ".join(selects) if selects else "SELECT 0, 0 WHERE false"
+            selects.append(f"SELECT {number}, {pk}, CAST(NULL AS text) FROM m{number}")
+    selects += [f"SELECT -1, {k}, CAST(value AS text) FROM l{k}" for k in range(len(in_sql))]
+    tail = " UNION ALL ".join(selects) if selects else "SELECT 0, 0, CAST(NULL AS text) WHERE false"
     sql = "WITH " + ", ".join(parts) + " " + tail
     if len(_TOGETHER) > 500:  # shapes differ by row counts; keep the set bounded
         _TOGETHER.clear()

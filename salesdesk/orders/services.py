@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 
 from salesdesk.accounts.scope import owner_scope_param_q, scope_of
 from salesdesk.core.audit import audit_entry, record_audit, record_audits
-from salesdesk.core.compiled import CompiledQuery, Late, insert, insert_together
+from salesdesk.core.compiled import CompiledQuery, insert, insert_together
 from salesdesk.core.context import current_ip
 from salesdesk.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from salesdesk.core.models import Region
-from salesdesk.core.numbering import business_date, next_number
+from salesdesk.core.numbering import business_date, late_number
 from salesdesk.core.parameters import get_parameter, get_parameters
 from salesdesk.customers.models import Address, Contact, Customer
 from salesdesk.inventory import services as inventory
@@ -664,7 +664,7 @@ def _create(
         order.version += sum(1 for step in steps if step.new_version)
     # the number last, when the rows go in (compiled.Late): its counter row stays locked until commit,
     # and concurrent creations wait on it — for the one statement and the commit, not for building rows
-    order.number = Late(lambda: next_number(prefix, on=today))  # type: ignore[assignment]
+    order.number = late_number(prefix, on=today)  # type: ignore[assignment]
     data: dict[str, Any] = {"total_amount": str(order.total_amount), "lines": len(new_lines)}
     if copied_from is not None:
         data["copied_from"] = copied_from.number

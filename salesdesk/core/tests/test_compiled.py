@@ -387,3 +387,31 @@ def test_a_late_value_goes_only_into_a_column_that_takes_it_as_it_is():
     with pytest.raises(ValueError, match="created_at"):
         insert([entry])
     assert AuditLog.objects.count() == 0
+
+
+def test_a_late_value_with_sql_is_taken_by_the_blocks_own_statement():
+    """Given a late value that has a statement of its own; then on PostgreSQL the block's one statement
+    takes it (nothing is sent before it, ``produce`` is not called) and every row carries it; elsewhere
+    ``produce`` gives it at the first insert."""
+    called: list[int] = []
+
+    def produce() -> str:
+        called.append(1)
+        return "made-by-produce"
+
+    sql_value = compiled.Late(produce, sql=("SELECT CAST(%s AS text) || '-by-sql' AS value", ["v"]))
+    user = _user("late_sql")
+    user.first_name = sql_value  # type: ignore[assignment]
+    at = dt.datetime(2026, 11, 23, 9, 30, tzinfo=SHANGHAI)
+    entries = [AuditLog(created_at=at, hash=f"s{i}", object_repr=sql_value, object_id="") for i in range(2)]  # type: ignore[misc]
+    with CaptureQueriesContext(connection) as statements, compiled.insert_together():
+        insert([user])
+        insert(entries)
+    expected = "v-by-sql" if connection.vendor == "postgresql" else "made-by-produce"
+    assert len(statements) == (1 if connection.vendor == "postgresql" else 2)
+    assert called == ([] if connection.vendor == "postgresql" else [1])
+    assert sql_value.value == user.first_name == expected
+    assert [e.object_repr for e in entries] == [expected] * 2
+    assert get_user_model().objects.get(pk=user.pk).first_name == expected
+    assert set(AuditLog.objects.values_list("object_repr", flat=True)) == {expected}
+    assert all(e.pk is not None for e in entries)
