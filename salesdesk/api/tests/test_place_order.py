@@ -399,6 +399,25 @@ def test_a_new_idempotency_key_is_not_looked_up(
     assert naming[0].count("idempotency_key") == 1
 
 
+def _unlocked_stock_read_shows(monkeypatch: Any, product: Any, options: Any) -> list[bool]:
+    """Make the creation's unlocked stock read show ``options(real options)`` for ``product`` (the
+    locked read stays true); returns the ``lock`` flag of every stock read, in order."""
+    from salesdesk.orders import quoting
+
+    real = quoting.stock_by_product
+    reads: list[bool] = []
+
+    def read(product_ids: list[int], *, lock: bool = False) -> Any:
+        reads.append(lock)
+        out = real(product_ids, lock=lock)
+        if not lock:
+            out[product.pk] = options(out[product.pk])
+        return out
+
+    monkeypatch.setattr(services, "stock_by_product", read)
+    return reads
+
+
 def test_stock_taken_after_the_unlocked_read_is_read_again_locked(
     api_client_for: Any, salesperson: Any, known: dict[str, Any], admin_user: Any, monkeypatch: Any
 ) -> None:
@@ -406,22 +425,10 @@ def test_stock_taken_after_the_unlocked_read_is_read_again_locked(
     (the read says warehouse SZ has 100 available, it has 9; GZ has 12) and a line of 10; then the
     creation runs again with the stock read locked, chooses GZ, and keeps nothing of the first try:
     one order, one reservation, the next number."""
-    from salesdesk.orders import quoting
-
     product = known["product"]
     stale_sz = StockLevel.objects.get(product=product).warehouse
     stock(product, make_warehouse(code="GZ"), 12, admin_user)
-    real = quoting.stock_by_product
-    reads: list[bool] = []
-
-    def stale_when_unlocked(product_ids: list[int], *, lock: bool = False) -> Any:
-        reads.append(lock)
-        out = real(product_ids, lock=lock)
-        if not lock:
-            out[product.pk] = [(stale_sz, Decimal(100))]
-        return out
-
-    monkeypatch.setattr(services, "stock_by_product", stale_when_unlocked)
+    reads = _unlocked_stock_read_shows(monkeypatch, product, lambda _options: [(stale_sz, Decimal(100))])
     numbers_before = list(SalesOrder.objects.values_list("number", flat=True))
     body = _body(known, qty=10, confirm=True, customer_confirmation="电话确认")
     out = api_client_for(salesperson).post("/api/orders", body).json()
@@ -443,19 +450,9 @@ def test_the_reservation_decides_not_the_unlocked_read(
     """The unlocked read only chooses warehouses: when it shows too little (here 0) the reservation
     still decides (9 of 10 are left: it holds), in one try; when the stock is short, the confirmation
     is refused after a second try that reads the stock locked (the draft is kept, nothing reserved)."""
-    from salesdesk.orders import quoting
-
-    real = quoting.stock_by_product
-    reads: list[bool] = []
-
-    def none_when_unlocked(product_ids: list[int], *, lock: bool = False) -> Any:
-        reads.append(lock)
-        out = real(product_ids, lock=lock)
-        if not lock:
-            out[known["product"].pk] = [(w, Decimal(0)) for w, _avail in out[known["product"].pk]]
-        return out
-
-    monkeypatch.setattr(services, "stock_by_product", none_when_unlocked)
+    reads = _unlocked_stock_read_shows(
+        monkeypatch, known["product"], lambda options: [(w, Decimal(0)) for w, _avail in options]
+    )
     client = api_client_for(salesperson)
     body = _body(known, qty=9, confirm=True, customer_confirmation="电话确认")
     out = client.post("/api/orders", body).json()
