@@ -63,6 +63,8 @@ def test_planner_starts_the_soonest_step_with_the_keyboard(
 
     first = page.locator(f"#step-{soonest.pk}")
     first.locator('[data-testid="step-status"]', has_text="进行中").wait_for()
+    # htmx moves the focus (autofocus) when the swap settles, a moment after the new row shows
+    page.wait_for_function("document.activeElement?.dataset.testid === 'step-finish'", timeout=5000)
     assert page.evaluate("document.activeElement.dataset.testid") == "step-finish"
     soonest.refresh_from_db()
     assert soonest.status == "in_progress"
