@@ -257,8 +257,15 @@ class SalesOrderLine(models.Model):
 class OrderEvent(models.Model):
     """The order's timeline: append-only, written in the same transaction as the change it records."""
 
+    # No database constraint (docs/architecture.md, "Rows written with their order"): events are written
+    # in the same statement as the order or under its lock; the ORM still cascades a deletion.
     order = models.ForeignKey(  # the index: order_event_order (order, id) leads with it
-        SalesOrder, on_delete=models.CASCADE, related_name="events", verbose_name=_("order"), db_index=False
+        SalesOrder,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("order"),
+        db_index=False,
+        db_constraint=False,
     )
     type = models.CharField(_("event"), max_length=40, choices=EventType.choices)
     actor = models.ForeignKey(

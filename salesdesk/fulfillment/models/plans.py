@@ -87,8 +87,14 @@ class PlanTemplateStep(models.Model):
 class OrderPlan(models.Model):
     """The plan generated when an order is confirmed; the order is known by id and number."""
 
+    # No database constraint on the order, nor on a step's plan and order (docs/architecture.md, "Rows
+    # written with their order"): written in the same statement as the order or under its lock.
     order = models.OneToOneField(
-        "orders.SalesOrder", on_delete=models.CASCADE, related_name="plan", verbose_name=_("order")
+        "orders.SalesOrder",
+        on_delete=models.CASCADE,
+        related_name="plan",
+        verbose_name=_("order"),
+        db_constraint=False,
     )
     template = models.ForeignKey(
         PlanTemplate, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("template")
@@ -116,10 +122,19 @@ class PlanStep(models.Model):
     """One step of one order's plan, with a responsible person and dates."""
 
     plan = models.ForeignKey(  # the index: uniq_plan_step_seq (plan, seq) leads with it
-        OrderPlan, on_delete=models.CASCADE, related_name="steps", verbose_name=_("plan"), db_index=False
+        OrderPlan,
+        on_delete=models.CASCADE,
+        related_name="steps",
+        verbose_name=_("plan"),
+        db_index=False,
+        db_constraint=False,
     )
     order = models.ForeignKey(
-        "orders.SalesOrder", on_delete=models.CASCADE, related_name="plan_steps", verbose_name=_("order")
+        "orders.SalesOrder",
+        on_delete=models.CASCADE,
+        related_name="plan_steps",
+        verbose_name=_("order"),
+        db_constraint=False,
     )
     seq = models.PositiveSmallIntegerField(_("sequence"))
     code = models.CharField(_("code"), max_length=20)

@@ -157,6 +157,22 @@ def planned(monkeypatch, salesperson, manager, admin_user):
     return order
 
 
+def test_deleting_an_order_through_the_orm_takes_its_timeline_and_plan_with_it(planned):
+    """The timeline, the plan and its steps carry no database constraint on their order or plan
+    (docs/architecture.md, "Rows written with their order"); the ORM's cascade still removes them with
+    the order, so nothing is left pointing at a deleted order."""
+    plan_id = planned.plan.pk
+    assert OrderEvent.objects.filter(order=planned).count() > 0
+    assert PlanStep.objects.filter(plan_id=plan_id).count() == 7
+
+    planned.delete()
+
+    assert not OrderEvent.objects.filter(order_id=planned.pk).exists()
+    assert not OrderPlan.objects.filter(pk=plan_id).exists()
+    assert not PlanStep.objects.filter(plan_id=plan_id).exists()
+    assert not PlanStep.objects.filter(order_id=planned.pk).exists()
+
+
 def _state(step):
     step.refresh_from_db()
     return (step.status, step.actual_start, step.actual_finish, step.blocked_reason, step.owner_id)
