@@ -1302,10 +1302,17 @@ def _confirm_step(locked: SalesOrder, by: Any, *, lines: list[SalesOrderLine] | 
 def _record_first_sales(order: SalesOrder, lines: list[SalesOrderLine]) -> None:
     """Products confirmed for the first time are no longer new (one INSERT; known ones are skipped).
 
+    Products read for this order with ``sold_before`` true (the quote's read, ``sold_before_annotation``)
+    are left out before the INSERT, so an order of known products writes nothing here; a product sold
+    first by another order meanwhile is skipped by the INSERT itself (``ignore_conflicts``).
     Rows go in product order, the order stock rows are locked in, so two confirmations never deadlock.
     """
     at = order.confirmed_at or timezone.now()
-    product_ids = sorted({line.product_id for line in lines})
+    product_ids = sorted(
+        {line.product_id for line in lines if not getattr(line.product, "sold_before", False)}
+    )
+    if not product_ids:
+        return
     after_insert(
         order,
         lambda: insert(

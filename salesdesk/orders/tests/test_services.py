@@ -712,6 +712,32 @@ def test_confirming_records_each_products_first_sale_once(
     assert ProductFirstSale.objects.get(product=other).order_id == order.pk
 
 
+def test_an_order_of_known_products_writes_no_first_sale_rows(
+    salesperson: Any, known: Any, product: Any
+) -> None:
+    """Created and confirmed at once, the products come from the quote's read with ``sold_before``: known
+    ones are left out of the first-sale INSERT, and with only known ones there is no such INSERT (new
+    products: ``test_confirming_records_each_products_first_sale_once``)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from salesdesk.orders.models import ProductFirstSale
+
+    first = ProductFirstSale.objects.values_list("order_id", "confirmed_at").get(product=product)
+
+    with CaptureQueriesContext(connection) as queries:
+        order = services.create_order(
+            by=salesperson,
+            customer=known,
+            lines=[{"product": product.sku, "qty": "1"}],  # as the API and the entry page send it
+            advance=services.Advance(note="电话确认", confirm=True),
+        )
+
+    assert order.status == "confirmed"
+    assert not [q for q in queries.captured_queries if 'INTO "orders_productfirstsale"' in q["sql"]]
+    assert ProductFirstSale.objects.values_list("order_id", "confirmed_at").get(product=product) == first
+
+
 def test_products_read_for_a_quote_say_whether_they_were_sold_before(
     salesperson: Any, manager: Any, known: Any, product: Any, warehouse: Any, django_assert_num_queries: Any
 ) -> None:
