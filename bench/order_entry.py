@@ -3,6 +3,8 @@
 
     .venv/bin/python bench/order_entry.py                        # 1, 8, 32 clients; 3 runs × 12 s each
     .venv/bin/python bench/order_entry.py --seconds 5 --runs 1   # a quick look
+    .venv/bin/python bench/order_entry.py --contenders one,rev,orm --rev HEAD~1 --clients 8 --runs 3
+        # this checkout against an earlier revision, alternated in one run
 
 What it does (all on 127.0.0.1; about 5–6 minutes with the defaults):
 
@@ -26,6 +28,13 @@ What it does (all on 127.0.0.1; about 5–6 minutes with the defaults):
      (note "电话确认": the customer confirmed by phone) → ``POST /api/orders/{id}/confirm`` (reserves the
      five lines). Each response is checked (201/200 and the expected status).
    * baseline — ``POST /order`` of baseline_app.py: insert the order and its five lines, reserve stock.
+   * ``rev`` (with ``--rev REV``) — the one-request flow against a third gunicorn on port 8703 serving a
+     detached git worktree of REV (in the temporary directory, removed at the end, sharing this
+     checkout's virtualenv), on the same database: this checkout's schema and master data. Compare a
+     change with the revision before it in one run, alternated, instead of across runs the machine's
+     phase moves (docs/benchmarks.md, ninth round). A REV whose code needs another schema can't run
+     against this one: compare such a change across two runs, or check out the older one and pass the
+     newer as REV.
 
    Reported per level: orders/s (completed flows ÷ time), p50 / p99 latency of the whole flow and of
    each request, errors (any unexpected status, body or exception). Median over the runs.
@@ -38,10 +47,12 @@ import http.client
 import json
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -57,6 +68,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/salesdesk_bench_orders"
 HOST = "127.0.0.1"
 APP_PORT = 8701
 BASE_PORT = 8702
+REV_PORT = 8703
 VENV_BIN = ROOT / ".venv" / "bin"
 
 
@@ -123,12 +135,13 @@ def setup(url: str) -> dict[str, Any]:
     }
 
 
-def start_server(app: str, port: int, workers: int, url: str) -> subprocess.Popen[bytes]:
+def start_server(app: str, port: int, workers: int, url: str, root: Path = ROOT) -> subprocess.Popen[bytes]:
+    """gunicorn serving ``app`` from the checkout at ``root`` (this one, or ``--rev``'s worktree)."""
     env = dict(os.environ)
     env.update(
         DATABASE_URL=url,
         DJANGO_SETTINGS_MODULE="bench_settings",
-        PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
+        PYTHONPATH=f"{root}{os.pathsep}{root / 'bench'}",
         LOG_LEVEL="WARNING",
     )
     cmd = [
@@ -145,7 +158,7 @@ def start_server(app: str, port: int, workers: int, url: str) -> subprocess.Pope
         "--timeout",
         "60",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -258,11 +271,19 @@ def app_worker(n: int, ctx: dict[str, Any], stop: threading.Event, stats: Stats)
             client = Client(APP_PORT, spec["token"])
 
 
-def app_one_worker(n: int, ctx: dict[str, Any], stop: threading.Event, stats: Stats) -> None:
+def _one_worker(port: int) -> Any:
     """The same order in one request: ``POST /api/orders`` with ``confirm`` and the customer's phone
     confirmation — create, submit, record the confirmation, confirm and plan in one transaction."""
+
+    def worker(n: int, ctx: dict[str, Any], stop: threading.Event, stats: Stats) -> None:
+        _one_flow(port, n, ctx, stop, stats)
+
+    return worker
+
+
+def _one_flow(port: int, n: int, ctx: dict[str, Any], stop: threading.Event, stats: Stats) -> None:
     spec = ctx["clients"][n % len(ctx["clients"])]
-    client = Client(APP_PORT, spec["token"])
+    client = Client(port, spec["token"])
     rnd = random.Random(n * 15485863 + time.time_ns())
     while not stop.is_set():
         started = time.perf_counter()
@@ -287,7 +308,7 @@ def app_one_worker(n: int, ctx: dict[str, Any], stop: threading.Event, stats: St
             stats.flows.append(elapsed)
         except Exception as exc:
             stats.error(f"{type(exc).__name__}: {exc}")
-            client = Client(APP_PORT, spec["token"])
+            client = Client(port, spec["token"])
 
 
 def _baseline_worker(path: str) -> Any:
@@ -320,7 +341,8 @@ def _baseline_worker(path: str) -> Any:
 # name → (worker, what it is); the ratios are taken against "orm"
 CONTENDERS: dict[str, tuple[Any, str]] = {
     "four": (app_worker, "app, 4 requests (create → submit → record confirmation → confirm)"),
-    "one": (app_one_worker, "app, 1 request (POST /api/orders with confirm)"),
+    "one": (_one_worker(APP_PORT), "app, 1 request (POST /api/orders with confirm)"),
+    "rev": (_one_worker(REV_PORT), "app at --rev, the same request (same database: this checkout's schema)"),
     "orm": (_baseline_worker("/order-orm"), "baseline: bare Django view, ORM"),
     "raw": (_baseline_worker("/order"), "floor: the same view in raw SQL"),
 }
@@ -435,7 +457,15 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--workers", type=int, default=2 * cores + 1)
     parser.add_argument(
-        "--contenders", default="four,one,orm,raw", help="which of four, one, orm, raw to run (orm always)"
+        "--contenders",
+        default="four,one,orm,raw",
+        help="which of four, one, rev, orm, raw to run (orm always; rev needs --rev)",
+    )
+    parser.add_argument(
+        "--rev",
+        default="",
+        help="a git revision for the contender rev: the one-request flow served from a worktree of it, "
+        "alternated with the others in the same run (what a change is worth, whatever the machine's phase)",
     )
     args = parser.parse_args()
     if "127.0.0.1" not in args.database_url and "localhost" not in args.database_url:
@@ -445,17 +475,23 @@ def main() -> None:
     t0 = time.monotonic()
     ctx = setup(args.database_url)
     print(f"setup done in {time.monotonic() - t0:.1f}s", flush=True)
-    app = start_server("config.wsgi:application", APP_PORT, args.workers, args.database_url)
-    base = start_server("baseline_app:application", BASE_PORT, args.workers, args.database_url)
     names = [x for x in args.contenders.split(",") if x]
     unknown = set(names) - set(CONTENDERS)
     if unknown or "orm" not in names:
-        stop_server(app)
-        stop_server(base)
         sys.exit(f"--contenders takes {', '.join(CONTENDERS)} and must include orm")
+    if ("rev" in names) != bool(args.rev):
+        sys.exit("the contender rev and --rev go together")
+    worktree = rev_worktree(args.rev) if args.rev else None
+    app = start_server("config.wsgi:application", APP_PORT, args.workers, args.database_url)
+    base = start_server("baseline_app:application", BASE_PORT, args.workers, args.database_url)
+    servers = {"four": app, "one": app, "orm": base, "raw": base}
+    if worktree is not None:
+        servers["rev"] = start_server(
+            "config.wsgi:application", REV_PORT, args.workers, args.database_url, root=worktree
+        )
     results: dict[int, dict[str, Any]] = {}
     try:
-        pgid = {name: (app if name in ("four", "one") else base).pid for name in names}
+        pgid = {name: servers[name].pid for name in names}
         for name in names:  # warm up (imports, connections, caches)
             run_level(CONTENDERS[name][0], 4, 2, ctx)
         for clients in levels:
@@ -475,10 +511,42 @@ def main() -> None:
                     flush=True,
                 )
             results[clients] = {name: median_of(r) for name, r in runs.items()}
+            if "rev" in runs and "one" in runs:
+                pairs = zip(runs["one"], runs["rev"], strict=True)
+                paired = [a["orders_per_s"] / b["orders_per_s"] for a, b in pairs]
+                print(
+                    f"clients={clients}: one ÷ rev orders/s per run (paired) "
+                    + ", ".join(f"{x:.2f}" for x in paired)
+                    + f"; median {statistics.median(paired):.2f}",
+                    flush=True,
+                )
     finally:
-        stop_server(app)
-        stop_server(base)
+        for proc in {id(p): p for p in servers.values()}.values():
+            stop_server(proc)
+        if worktree is not None:
+            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=False)
     report(results, args, cores, time.monotonic() - t0)
+
+
+def rev_worktree(rev: str) -> Path:
+    """A detached worktree of ``rev`` beside this checkout's virtualenv and compiled translations."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    if not sha:
+        sys.exit(f"--rev {rev}: not a commit of this repository")
+    path = Path(tempfile.gettempdir()) / f"salesdesk-bench-rev-{sha[:12]}"
+    if path.exists():
+        subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, check=False)
+        shutil.rmtree(path, ignore_errors=True)
+    subprocess.run(["git", "worktree", "add", "--detach", str(path), sha], cwd=ROOT, check=True)
+    (path / ".venv").symlink_to(ROOT / ".venv")
+    for mo in (ROOT / "salesdesk").rglob("*.mo"):  # compiled by make, not in git
+        target = path / mo.relative_to(ROOT)
+        if target.parent.exists():
+            shutil.copyfile(mo, target)
+    print(f"--rev {rev} = {sha[:12]}, served from {path}", flush=True)
+    return path
 
 
 def report(results: dict[int, dict[str, Any]], args: argparse.Namespace, cores: int, total: float) -> None:
