@@ -1308,9 +1308,7 @@ def _record_first_sales(order: SalesOrder, lines: list[SalesOrderLine]) -> None:
     Rows go in product order, the order stock rows are locked in, so two confirmations never deadlock.
     """
     at = order.confirmed_at or timezone.now()
-    product_ids = sorted(
-        {line.product_id for line in lines if not getattr(line.product, "sold_before", False)}
-    )
+    product_ids = sorted({line.product_id for line in lines if not _known_sold(line)})
     if not product_ids:
         return
     after_insert(
@@ -1320,6 +1318,12 @@ def _record_first_sales(order: SalesOrder, lines: list[SalesOrderLine]) -> None:
             ignore_conflicts=True,
         ),
     )
+
+
+def _known_sold(line: SalesOrderLine) -> bool:
+    """Whether the line's product, as read with it, says it was sold before (never a query of its own)."""
+    cached = SalesOrderLine.product.is_cached(line)
+    return cached and bool(getattr(line.product, "sold_before", False))
 
 
 def rebuild_first_sales() -> int:
