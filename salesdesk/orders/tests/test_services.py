@@ -738,6 +738,20 @@ def test_an_order_of_known_products_writes_no_first_sale_rows(
     assert ProductFirstSale.objects.values_list("order_id", "confirmed_at").get(product=product) == first
 
 
+def test_a_line_whose_product_was_not_read_with_it_counts_as_not_known(
+    product: Any, django_assert_num_queries: Any
+) -> None:
+    """``_known_sold`` never reads the product: a line without its product object counts as new (the
+    INSERT then skips it if it is not), one with a product read with ``sold_before`` answers from it."""
+    from salesdesk.orders.models import SalesOrderLine
+
+    bare = SalesOrderLine(product_id=product.pk)
+    product.sold_before = True
+    with django_assert_num_queries(0):
+        assert services._known_sold(bare) is False
+        assert services._known_sold(SalesOrderLine(product=product)) is True
+
+
 def test_products_read_for_a_quote_say_whether_they_were_sold_before(
     salesperson: Any, manager: Any, known: Any, product: Any, warehouse: Any, django_assert_num_queries: Any
 ) -> None:
