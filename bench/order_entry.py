@@ -43,6 +43,7 @@ What it does (all on 127.0.0.1; about 5–6 minutes with the defaults):
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import json
 import os
@@ -271,17 +272,9 @@ def app_worker(n: int, ctx: dict[str, Any], stop: threading.Event, stats: Stats)
             client = Client(APP_PORT, spec["token"])
 
 
-def _one_worker(port: int) -> Any:
+def one_worker(port: int, n: int, ctx: dict[str, Any], stop: threading.Event, stats: Stats) -> None:
     """The same order in one request: ``POST /api/orders`` with ``confirm`` and the customer's phone
     confirmation — create, submit, record the confirmation, confirm and plan in one transaction."""
-
-    def worker(n: int, ctx: dict[str, Any], stop: threading.Event, stats: Stats) -> None:
-        _one_flow(port, n, ctx, stop, stats)
-
-    return worker
-
-
-def _one_flow(port: int, n: int, ctx: dict[str, Any], stop: threading.Event, stats: Stats) -> None:
     spec = ctx["clients"][n % len(ctx["clients"])]
     client = Client(port, spec["token"])
     rnd = random.Random(n * 15485863 + time.time_ns())
@@ -341,8 +334,11 @@ def _baseline_worker(path: str) -> Any:
 # name → (worker, what it is); the ratios are taken against "orm"
 CONTENDERS: dict[str, tuple[Any, str]] = {
     "four": (app_worker, "app, 4 requests (create → submit → record confirmation → confirm)"),
-    "one": (_one_worker(APP_PORT), "app, 1 request (POST /api/orders with confirm)"),
-    "rev": (_one_worker(REV_PORT), "app at --rev, the same request (same database: this checkout's schema)"),
+    "one": (functools.partial(one_worker, APP_PORT), "app, 1 request (POST /api/orders with confirm)"),
+    "rev": (
+        functools.partial(one_worker, REV_PORT),
+        "app at --rev, the same request (same database: this checkout's schema)",
+    ),
     "orm": (_baseline_worker("/order-orm"), "baseline: bare Django view, ORM"),
     "raw": (_baseline_worker("/order"), "floor: the same view in raw SQL"),
 }
