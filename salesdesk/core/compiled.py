@@ -24,6 +24,8 @@ they go to the driver as they are (ids, strings).
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import functools
 import operator
 from collections.abc import Callable, Hashable, Iterator, Sequence
@@ -234,7 +236,7 @@ class CompiledQuery:
 class _Table:
     fields: list[models.Field[Any, Any]]
     getters: list[Callable[[Any], Any]]
-    as_is: list[type | None]
+    as_is: list[Callable[[Any], bool] | None]
     relations: list[Any]  # the foreign keys, or None: let Django check every object (generic relations)
     head: str
     tail: str
@@ -258,21 +260,57 @@ _INTEGERS = (
 )
 
 
-def _as_is(field: models.Field[Any, Any]) -> type | None:
-    """The one Python type whose values (and None) this field hands to the driver unchanged — so
-    ``get_db_prep_save`` can be skipped for them — or None. Exact classes only: a subclass may prepare
-    its values (an IP address field on PostgreSQL, JSON, money, dates are left to Django)."""
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _is_str(value: Any) -> bool:
+    return type(value) is str
+
+
+def _is_bool(value: Any) -> bool:
+    return type(value) is bool
+
+
+def _is_finite_decimal(value: Any) -> bool:
+    # DecimalField.to_python refuses NaN and infinities, which a numeric column would take
+    return type(value) is decimal.Decimal and value.is_finite()
+
+
+def _is_aware_datetime(value: Any) -> bool:
+    # a naive one is made aware by the field (with a warning); an aware one goes to psycopg as it is
+    return type(value) is dt.datetime and value.utcoffset() is not None
+
+
+def _is_date(value: Any) -> bool:
+    return type(value) is dt.date
+
+
+def _as_is(field: models.Field[Any, Any], vendor: str) -> Callable[[Any], bool] | None:
+    """Which values (besides None) this field hands to the driver unchanged, so ``get_db_prep_save``
+    can be skipped for them: a test of the value, or None. Exact classes only: a subclass may prepare
+    its values (an IP address field on PostgreSQL, JSON, money are left to Django). Decimals go as
+    they are on every backend (``adapt_decimalfield_value`` returns them; SQLite's adapter makes them
+    text), dates and aware times on PostgreSQL only (psycopg adapts them; SQLite stores text)."""
     kind = type(field)
     if isinstance(field, models.ForeignKey) and type(field.target_field) in _INTEGERS:
-        return int
+        return _is_int
     if kind in _INTEGERS:
-        return int
+        return _is_int
     if kind in (models.CharField, models.TextField):
-        return str
+        return _is_str
     if kind is models.BooleanField:
-        return bool
+        return _is_bool
+    if kind is models.DecimalField:
+        return _is_finite_decimal
+    if vendor == "postgresql" and kind is models.DateTimeField:
+        return _is_aware_datetime
+    if vendor == "postgresql" and kind is models.DateField:
+        return _is_date
     return None
 
+
+_TAKES_LATE = (_is_int, _is_str, _is_bool)  # a late value is written as it is taken: text, integers
 
 _TABLES: dict[tuple[type[models.Model], str, bool, bool], _Table] = {}
 
@@ -304,7 +342,7 @@ def _table(model: type[models.Model], alias: str, auto_pk: bool, ignore_conflict
     table = _Table(
         fields=fields,
         getters=getters,
-        as_is=[_as_is(f) for f in fields],
+        as_is=[_as_is(f, connection.vendor) for f in fields],
         relations=relations,
         head=f"{statement} {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES ",
         tail=(f" {suffix}" if suffix else "")
@@ -351,7 +389,7 @@ def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
             insert(objs[start : start + per_statement], ignore_conflicts=ignore_conflicts)
         return objs
     params: list[Any] = []
-    refs: list[tuple[int, models.Field[Any, Any], _Ref | Late]] = []
+    refs: list[tuple[int, models.Field[Any, Any], _Ref | Late, int]] = []  # row, field, value, parameter
     prepared: dict[tuple[int, str], Any] = {}  # a text value repeated over the rows (an IP) prepared once
     for index, obj in enumerate(objs):
         if type(obj) is not model:
@@ -370,21 +408,21 @@ def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
             zip(table.fields, table.getters, table.as_is, strict=True)
         ):
             if keys and field in keys:
+                refs.append((index, field, keys[field], len(params)))
                 params.append(keys[field])
-                refs.append((index, field, keys[field]))
                 continue
             value = get(obj)
             if type(value) is Late:
-                if as_is is None:
+                if as_is not in _TAKES_LATE:
                     raise ValueError(f"insert(): {field.name} does not take a Late value as it is")
                 if batch is None:  # written now: the value is taken now
                     setattr(obj, field.attname, value.value)
                     value = value.value
                 else:
+                    refs.append((index, field, value, len(params)))
                     params.append(value)
-                    refs.append((index, field, value))
                     continue
-            if value is None or (as_is is not None and type(value) is as_is):
+            if value is None or (as_is is not None and as_is(value)):
                 params.append(value)
             elif type(value) is PkText:
                 if value.obj.pk is not None:
@@ -395,8 +433,8 @@ def insert(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequence[M]:
                 if where is None:
                     raise ValueError(f"insert(): {field.name} names a row that is not saved or queued")
                 ref = _Ref(*where, text=True)
+                refs.append((index, field, ref, len(params)))
                 params.append(ref)
-                refs.append((index, field, ref))
             elif type(value) is str:
                 known = prepared.get((position, value), _UNSET)
                 if known is _UNSET:
@@ -483,13 +521,13 @@ class _Group:
     table: _Table
     objs: Sequence[Any]
     params: list[Any]
-    refs: list[tuple[int, models.Field[Any, Any], _Ref | Late]]
+    refs: list[tuple[int, models.Field[Any, Any], _Ref | Late, int]]  # row, field, value, parameter
     returning: bool
 
     def done(self, alias: str, groups: Sequence[_Group] = ()) -> None:
         """The rows are in: mark the objects saved, fill the keys that pointed at queued rows and the
         late values."""
-        for index, field, ref in self.refs:
+        for index, field, ref, _ in self.refs:
             if type(ref) is Late:
                 setattr(self.objs[index], field.attname, ref.value)
                 continue
@@ -571,7 +609,7 @@ class _Batch:
         groups = self.groups
         in_sql: list[Late] = []  # late values the statement takes itself, in order of first use
         for group in groups:
-            for v in group.params:
+            for _, _, v, _ in group.refs:
                 if type(v) is Late and v.sql is not None and not v.taken and all(v is not x for x in in_sql):
                     in_sql.append(v)
         if (len(groups) < 2 and not in_sql) or sum(len(g.params) for g in groups) > _MAX_PARAMS:
@@ -581,25 +619,36 @@ class _Batch:
         connection = connections[self.alias]
         sql = _together_sql(groups, connection.ops.quote_name, in_sql)
         values = [p for late in in_sql for p in late.sql[1]]  # type: ignore[index]
-        taken_here = {id(late) for late in in_sql}
-        values += [v for g in groups for v in g.params if not isinstance(v, _Ref) and id(v) not in taken_here]
-        for i, v in enumerate(values):  # taken now, once everything else is ready: the last thing
-            if type(v) is Late:
-                values[i] = v.value
+        late_at: list[tuple[int, Late]] = []  # late values sent as parameters: taken last, below
+        for group in groups:
+            if not group.refs:
+                values += group.params
+                continue
+            params = list(group.params)
+            for _, _, v, position in group.refs:
+                if isinstance(v, _Ref) or any(v is late for late in in_sql):
+                    params[position] = _SKIP  # written in the statement's text
+                else:
+                    late_at.append((len(values) + position, v))
+            values += params
+        for at, late in late_at:  # taken now, once everything else is ready: the last thing
+            values[at] = late.value
+        values = [v for v in values if v is not _SKIP]
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             rows = cursor.fetchall()
-        position = [0] * len(groups)
+        next_row = [0] * len(groups)
         for number, pk, text in rows:  # each group's ids in the order of its rows; then the late values
             if number < 0:
                 in_sql[pk]._set(text)
                 continue
-            groups[number].objs[position[number]].pk = pk
-            position[number] += 1
+            groups[number].objs[next_row[number]].pk = pk
+            next_row[number] += 1
         for group in groups:
             group.done(self.alias, groups)
 
 
+_SKIP = object()
 _TOGETHER: dict[tuple[Any, ...], str] = {}
 
 
@@ -608,21 +657,21 @@ def _together_sql(groups: Sequence[_Group], quote: Callable[[str], str], in_sql:
     OFFSET k), …)) … SELECT 0, id, NULL FROM m0 UNION ALL …``: every group's rows in one statement, a key
     to a queued row read from that row's group, the new ids by group in row order. Late values taken by
     the statement (``in_sql``) come first as ``l0 AS (…)``, the rows read them (``(SELECT value FROM
-    l0)``) and the statement returns them last as ``(-1, k, value)``."""
-
-    def late_of(v: Any) -> int | None:
-        return next((k for k, late in enumerate(in_sql) if late is v), None) if type(v) is Late else None
-
+    l0)``) and the statement returns them last as ``(-1, k, value)``. The statement's text is kept by
+    its shape, which only the groups' tables, row counts and keys and late values decide."""
+    late_index = {id(late): k for k, late in enumerate(in_sql)}
+    in_text = [
+        {
+            position: (v.group, v.row, v.text) if isinstance(v, _Ref) else late_index[id(v)]
+            for _, _, v, position in g.refs
+            if isinstance(v, _Ref) or id(v) in late_index
+        }
+        for g in groups
+    ]
     shape = (
         tuple(late.sql[0] for late in in_sql),  # type: ignore[index]
         tuple(
-            (
-                id(g.table),
-                len(g.objs),
-                tuple((i, v.group, v.row, v.text) for i, v in enumerate(g.params) if isinstance(v, _Ref)),
-                tuple((i, late_of(v)) for i, v in enumerate(g.params) if late_of(v) is not None),
-            )
-            for g in groups
+            (id(g.table), len(g.objs), tuple(cells.items())) for g, cells in zip(groups, in_text, strict=True)
         ),
     )
     sql = _TOGETHER.get(shape)
@@ -630,18 +679,16 @@ def _together_sql(groups: Sequence[_Group], quote: Callable[[str], str], in_sql:
         return sql
     parts = [f"l{k} AS ({late.sql[0]})" for k, late in enumerate(in_sql)]  # type: ignore[index]
     selects = []
-    for number, group in enumerate(groups):
+    for number, (group, special) in enumerate(zip(groups, in_text, strict=True)):
         width = len(group.table.fields)
         cells = []
-        for v in group.params:
-            k = late_of(v)
-            cells.append(
-                _ref_sql(v, groups, quote)
-                if isinstance(v, _Ref)
-                else f"(SELECT value FROM l{k})"
-                if k is not None
-                else "%s"
-            )
+        for position, v in enumerate(group.params):
+            if position not in special:
+                cells.append("%s")
+            elif isinstance(v, _Ref):
+                cells.append(_ref_sql(v, groups, quote))
+            else:
+                cells.append(f"(SELECT value FROM l{special[position]})")
         rows = ", ".join("(" + ", ".join(cells[i : i + width]) + ")" for i in range(0, len(cells), width))
         parts.append(f"m{number} AS ({group.table.head}{rows}{group.table.tail})")
         if group.returning:

@@ -148,6 +148,36 @@ def test_insert_writes_what_bulk_create_writes_in_one_statement():
     assert read(mine)[2][3] == "10.0.0.2"
 
 
+def test_times_are_written_as_bulk_create_writes_them():
+    """An aware time from another zone is the same instant; a naive one is read in the current time zone
+    with Django's warning, by insert() as by bulk_create (insert passes aware ones to the driver as they
+    are on PostgreSQL and leaves the rest to the field)."""
+    moments = [
+        dt.datetime(2026, 11, 22, 9, 30, 15, 123456, tzinfo=SHANGHAI),
+        dt.datetime(2026, 11, 22, 1, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 21, 20, 30, tzinfo=ZoneInfo("America/New_York")),
+        dt.datetime(2026, 11, 22, 9, 30),  # naive
+    ]
+
+    def entries(tag):
+        return [AuditLog(created_at=at, hash=f"{tag}{i}", object_id="") for i, at in enumerate(moments)]
+
+    mine, theirs = entries("x"), entries("y")
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        insert(mine)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        AuditLog.objects.bulk_create(theirs)
+
+    def read(objs):
+        return list(
+            AuditLog.objects.filter(pk__in=[o.pk for o in objs]).order_by("id").values_list("created_at")
+        )
+
+    assert read(mine) == read(theirs)
+    assert [at for (at,) in read(mine)[:3]] == [moments[0], moments[1], moments[1]]
+    assert read(mine)[3][0] == dt.datetime(2026, 11, 22, 9, 30, tzinfo=SHANGHAI)  # TIME_ZONE is Shanghai
+
+
 def test_insert_fills_auto_now_and_foreign_keys_saved_after_assignment():
     """A natural primary key is written as given; auto_now is set; a foreign key assigned before the
     related row was saved gets its id (as bulk_create does)."""
