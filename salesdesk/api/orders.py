@@ -199,65 +199,68 @@ def price(value: Decimal) -> str:
     return f"{whole}.{frac.ljust(2, '0')}"
 
 
-def _out(order: SalesOrder, user: Any) -> OrderOut:
+def _out(order: SalesOrder, user: Any) -> dict[str, Any]:
+    """The order as ``OrderOut`` reads it: plain values, validated once, by the response schema (an
+    ``OrderOut`` built here would be validated twice, each pass reading every field through ninja's
+    attribute wrapper: ≈ 0.4 ms of an order's ≈ 8 ms of Python)."""
     code, label = selectors.headline_status(order)
-    return OrderOut(
-        id=order.pk,
-        number=order.number,
-        order_type=order.order_type,
-        status=order.status,
-        approval_status=order.approval_status,
-        confirmation_status=order.confirmation_status,
-        shipping_status=order.shipping_status,
-        headline_status=code,
-        headline_label=str(label),
-        customer=order.customer_id,
-        customer_name=order.customer_name,
-        customer_po=order.customer_po,
-        order_date=order.order_date,
-        requested_date=order.requested_date,
-        price_mode=order.price_mode,
-        lines=[
-            LineOut(
-                line_no=line.line_no,
-                product=line.product_id,
-                sku=line.sku,
-                name=line.product_name,
-                unit=line.unit,
-                qty=qty(line.qty),
-                unit_price=price(line.unit_price),
-                price_source=line.price_source,
-                discount_rate=qty(line.discount_rate),
-                is_below_floor=line.is_below_floor,
-                amount=money(line.amount),
-                net_amount=money(line.net_amount),
-                tax_amount=money(line.tax_amount),
-                tax_rate=qty(line.tax_rate),
-                warehouse=line.warehouse.code if line.warehouse else None,
-                reserved_qty=qty(line.reserved_qty),
-            )
+    return {
+        "id": order.pk,
+        "number": order.number,
+        "order_type": order.order_type,
+        "status": order.status,
+        "approval_status": order.approval_status,
+        "confirmation_status": order.confirmation_status,
+        "shipping_status": order.shipping_status,
+        "headline_status": code,
+        "headline_label": str(label),
+        "customer": order.customer_id,
+        "customer_name": order.customer_name,
+        "customer_po": order.customer_po,
+        "order_date": order.order_date,
+        "requested_date": order.requested_date,
+        "price_mode": order.price_mode,
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "product": line.product_id,
+                "sku": line.sku,
+                "name": line.product_name,
+                "unit": line.unit,
+                "qty": qty(line.qty),
+                "unit_price": price(line.unit_price),
+                "price_source": line.price_source,
+                "discount_rate": qty(line.discount_rate),
+                "is_below_floor": line.is_below_floor,
+                "amount": money(line.amount),
+                "net_amount": money(line.net_amount),
+                "tax_amount": money(line.tax_amount),
+                "tax_rate": qty(line.tax_rate),
+                "warehouse": line.warehouse.code if line.warehouse else None,
+                "reserved_qty": qty(line.reserved_qty),
+            }
             for line in order.lines.all()
         ],
-        total_amount=money(order.total_amount),
-        net_amount=money(order.net_amount),
-        tax_amount=money(order.tax_amount),
-        discount_amount=money(order.discount_amount),
-        order_discount_amount=money(order.order_discount_amount),
-        round_off_amount=money(order.round_off_amount),
-        version=order.version,
-        allowed_actions=allowed_actions(order, user),
-        approval_reasons=[
-            ReasonOut(code=r.get("code", ""), label=services.reason_label(r), detail=r.get("detail") or {})
+        "total_amount": money(order.total_amount),
+        "net_amount": money(order.net_amount),
+        "tax_amount": money(order.tax_amount),
+        "discount_amount": money(order.discount_amount),
+        "order_discount_amount": money(order.order_discount_amount),
+        "round_off_amount": money(order.round_off_amount),
+        "version": order.version,
+        "allowed_actions": allowed_actions(order, user),
+        "approval_reasons": [
+            {"code": r.get("code", ""), "label": services.reason_label(r), "detail": r.get("detail") or {}}
             for r in order.approval_reasons or []
         ],
-        confirmation_url=getattr(order, "confirmation_path", None),
-        stopped=_stopped(order),
-    )
+        "confirmation_url": getattr(order, "confirmation_path", None),
+        "stopped": _stopped(order),
+    }
 
 
-def _stopped(order: SalesOrder) -> ErrorOut | None:
+def _stopped(order: SalesOrder) -> dict[str, Any] | None:
     error = getattr(order, "stopped", None)
-    return ErrorOut(**error.as_dict()) if error is not None else None
+    return error.as_dict() if error is not None else None
 
 
 def _summary(order: SalesOrder) -> OrderSummaryOut:
@@ -320,7 +323,7 @@ def _fields(payload: OrderPatch) -> dict[str, Any]:
 
 
 @router.post("", response={201: OrderOut, **error_responses(403, 409, 422)})
-def post_order(request: HttpRequest, payload: OrderIn) -> Status[OrderOut]:
+def post_order(request: HttpRequest, payload: OrderIn) -> Status[dict[str, Any]]:
     """Create an order — a draft, or with ``submit`` / ``customer_confirmation`` / ``confirm`` taken on as
     far as the rules allow. When a step refuses (stock short …) the draft is kept and ``stopped`` says
     why; bad input creates nothing. The same ``Idempotency-Key`` header from the same user returns the
@@ -391,13 +394,13 @@ def list_orders(
 
 
 @router.get("/{order_id}", response={200: OrderOut, **error_responses(403, 404)})
-def get_order(request: HttpRequest, order_id: int) -> OrderOut:
+def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
     require_perm(request, "orders.view_salesorder")
     return _out(selectors.get_order(user=request.user, pk=order_id), request.user)
 
 
 @router.patch("/{order_id}", response={200: OrderOut, **error_responses(403, 404, 409, 422)})
-def patch_order(request: HttpRequest, order_id: int, payload: OrderUpdateIn) -> OrderOut:
+def patch_order(request: HttpRequest, order_id: int, payload: OrderUpdateIn) -> dict[str, Any]:
     """Edit a draft; send the ``version`` you read (409 ``stale_version`` when someone changed it)."""
     require_perm(request, "orders.change_salesorder")
     order = selectors.get_order(user=request.user, pk=order_id)
@@ -413,7 +416,7 @@ def list_events(request: HttpRequest, order_id: int) -> list[EventOut]:
 
 
 @router.post("/{order_id}/copy", response={201: OrderOut, **error_responses(403, 404, 422)})
-def copy_order(request: HttpRequest, order_id: int) -> Status[OrderOut]:
+def copy_order(request: HttpRequest, order_id: int) -> Status[dict[str, Any]]:
     """A new draft with the same customer and lines at today's prices."""
     require_perm(request, "orders.add_salesorder")
     order = selectors.get_order(user=request.user, pk=order_id)
@@ -424,7 +427,7 @@ def copy_order(request: HttpRequest, order_id: int) -> Status[OrderOut]:
 @router.post("/{order_id}/{action}", response={200: OrderOut, **error_responses(403, 404, 409, 422)})
 def post_action(
     request: HttpRequest, order_id: int, action: str, payload: ActionIn | None = None
-) -> OrderOut:
+) -> dict[str, Any]:
     """Run an action (submit, approve, reject, confirm, cancel …): 409 when the status table refuses it."""
     require_perm(request, "orders.view_salesorder")
     order = selectors.get_order_header(user=request.user, pk=order_id)
