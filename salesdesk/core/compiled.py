@@ -183,7 +183,7 @@ class CompiledQuery:
         self._plans[shape] = plan
         return plan
 
-    def _rows(self, plan: _Plan, values: dict[str, Any]) -> Iterator[Any]:
+    def _bind(self, plan: _Plan, values: dict[str, Any]) -> list[Any]:
         connection = connections[plan.alias]
         bound = []
         for item in plan.params:
@@ -197,9 +197,15 @@ class CompiledQuery:
                 bound.append(value)
             else:
                 bound.append(item)
-        with connection.cursor() as cursor:
-            cursor.execute(plan.sql, bound)
-            rows = cursor.fetchall()
+        return bound
+
+    def _rows(self, plan: _Plan, shape: tuple[Hashable, ...], values: dict[str, Any]) -> Iterator[Any]:
+        rows = _taken_ahead(self, shape, values)
+        if rows is None:
+            bound = self._bind(plan, values)
+            with connections[plan.alias].cursor() as cursor:
+                cursor.execute(plan.sql, bound)
+                rows = cursor.fetchall()
         if plan.trim:
             rows = [r[: plan.col_count] for r in rows]
         if plan.converters:
@@ -209,7 +215,7 @@ class CompiledQuery:
     def all(self, *shape: Hashable, **values: Any) -> list[Any]:
         """Every row: model instances for a model queryset, tuples for ``values_list``."""
         plan = self._plan(shape)
-        rows = self._rows(plan, values)
+        rows = self._rows(plan, shape, values)
         if plan.model is None:
             return [tuple(row) for row in rows]
         out = []
@@ -223,10 +229,80 @@ class CompiledQuery:
             out.append(obj)
         return out
 
+    def call(self, *shape: Hashable, **values: Any) -> Read:
+        """This read with these arguments, not run: for ``read_ahead``."""
+        return Read(self, shape, values)
+
     def first(self, *shape: Hashable, **values: Any) -> Any:
         """The first row or None (the queryset should say its order and ``[:1]``)."""
         found = self.all(*shape, **values)
         return found[0] if found else None
+
+
+# --- reads ahead ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Read:
+    """A compiled read and its arguments (``CompiledQuery.call``)."""
+
+    query: CompiledQuery
+    shape: tuple[Hashable, ...]
+    values: dict[str, Any]
+
+
+_ahead: ContextVar[list[tuple[Read, list[Any]]] | None] = ContextVar("reads_ahead", default=None)
+
+
+def _taken_ahead(query: CompiledQuery, shape: tuple[Hashable, ...], values: dict[str, Any]) -> Any:
+    """The rows ``read_ahead`` fetched for exactly this read, once (then forgotten); None otherwise."""
+    ahead = _ahead.get()
+    if not ahead:
+        return None
+    for i, (read, rows) in enumerate(ahead):
+        if read.query is query and read.shape == shape and read.values == values:
+            del ahead[i]
+            return rows
+    return None
+
+
+@contextmanager
+def read_ahead(*reads: Read | None, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Run these reads now, in one round trip (a psycopg pipeline, on PostgreSQL), and let the first
+    call in the block of each with the same arguments take its rows instead of running it again.
+    Reads that do not depend on each other's results — known from the request before the code that
+    makes them runs — then cost one round trip together instead of one each; inside a transaction
+    the pipeline also carries its ``BEGIN``. ``None`` entries are skipped (a read that the input
+    does not allow to know ahead).
+
+    The caller's contract: nothing in the block writes, before a read ahead is taken, what that read
+    would see (the rows are those of the moment the block began). Not for locking reads. A call with
+    other arguments, a second call, and every call outside PostgreSQL run as they would without the
+    block; so does everything when a block is already open."""
+    wanted = [read for read in reads if read is not None]
+    connection = connections[using]
+    if not wanted or connection.vendor != "postgresql" or _ahead.get() is not None:
+        yield
+        return
+    plans = [(read, read.query._plan(read.shape)) for read in wanted]
+    if any(plan.alias != using for _, plan in plans):
+        raise ValueError("read_ahead(): every read must use the block's database")
+    connection.ensure_connection()
+    fetched: list[tuple[Read, list[Any]]] = []
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        cursors = []
+        for read, plan in plans:
+            cursor = connection.cursor()
+            cursors.append(cursor)
+            cursor.execute(plan.sql, read.query._bind(plan, read.values))
+        for (read, _plan), cursor in zip(plans, cursors, strict=True):
+            fetched.append((read, cursor.fetchall()))  # the first fetch sends them all and syncs
+            cursor.close()
+    token = _ahead.set(fetched)
+    try:
+        yield
+    finally:
+        _ahead.reset(token)
 
 
 # --- inserts ------------------------------------------------------------------------------------

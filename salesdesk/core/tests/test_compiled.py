@@ -445,3 +445,43 @@ def test_a_late_value_with_sql_is_taken_by_the_blocks_own_statement():
     assert get_user_model().objects.get(pk=user.pk).first_name == expected
     assert set(AuditLog.objects.values_list("object_repr", flat=True)) == {expected}
     assert all(e.pk is not None for e in entries)
+
+
+def test_reads_ahead_run_together_and_each_is_taken_once_with_its_arguments():
+    """Given two reads ahead; then on PostgreSQL both run when the block begins, the first call of each
+    with the same arguments takes their rows (no statement), a call with other arguments and a second
+    call run as usual; elsewhere nothing runs ahead. The rows are those of a plain call."""
+    by_code = CompiledQuery(_district)
+    names = CompiledQuery(lambda p: Region.objects.filter(code=p.code).values_list("name"))
+    expected = (by_code.first(code="440305"), names.all(code="110105"))
+    ahead = connection.vendor == "postgresql"
+    with (
+        CaptureQueriesContext(connection) as at_start,
+        compiled.read_ahead(by_code.call(code="440305"), names.call(code="110105"), None),
+    ):
+        assert len(at_start) == (2 if ahead else 0)
+        with CaptureQueriesContext(connection) as taken:
+            nanshan = by_code.first(code="440305")
+            beijing = names.all(code="110105")
+        assert len(taken) == (0 if ahead else 2)
+        with CaptureQueriesContext(connection) as again:
+            assert by_code.first(code="440305").pk == nanshan.pk  # taken once: read again
+            assert names.all(code="110000") == [("北京市",)]  # other arguments
+        assert len(again) == 2
+    assert (nanshan.code, nanshan.parent.parent.name) == (expected[0].code, "广东省")
+    assert beijing == expected[1] == [("朝阳区",)]
+    with CaptureQueriesContext(connection) as after:
+        by_code.first(code="440305")
+    assert len(after) == 1  # the block is over
+
+
+def test_reads_ahead_inside_a_transaction_see_its_rows():
+    """In a transaction, the reads ahead are part of it (their pipeline carries its BEGIN): they see
+    what it wrote before the block."""
+    from django.db import transaction
+
+    count = CompiledQuery(lambda p: Sequence.objects.filter(prefix=p.prefix).values_list("last_value"))
+    with transaction.atomic():
+        Sequence.objects.create(prefix="RA", day=dt.date(2026, 11, 23), last_value=41)
+        with compiled.read_ahead(count.call(prefix="RA")):
+            assert count.all(prefix="RA") == [(41,)]
