@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from salesdesk.catalog.models import Product
-from salesdesk.core.compiled import CompiledQuery
+from salesdesk.core.compiled import CompiledQuery, Read
 from salesdesk.core.errors import InvalidInput
 from salesdesk.customers.models import Customer
 from salesdesk.inventory.models import StockLevel, Warehouse
@@ -99,10 +99,9 @@ def _products_q(p: Any, skus: int, ids: int) -> Any:
 _PRODUCTS = CompiledQuery(_products_q)
 
 
-def _lookup_products(refs: list[Any]) -> dict[str, Product]:
-    """Map every reference (a Product, its id or its SKU) to the product, with at most one query.
-
-    A reference of digits may be an id or a SKU: both are looked up; the SKU wins (``_product_for``)."""
+def _product_refs(refs: list[Any]) -> tuple[dict[str, Product], Read | None]:
+    """The products given as objects, and the read that finds the others by id or SKU (None when
+    there are none): a reference of digits may be an id or a SKU, so both are looked up."""
     found: dict[str, Product] = {}
     ids: set[str] = set()
     skus: set[str] = set()
@@ -111,11 +110,27 @@ def _lookup_products(refs: list[Any]) -> dict[str, Product]:
             found[str(ref.pk)] = ref
         elif ref not in (None, ""):
             text = str(ref).strip()
-            (ids if text.isdecimal() else skus).add(text)
+            if text.isdecimal() and 0 < int(text) < 2**63:  # digits may be an id (a bigint) or a SKU
+                ids.add(text)
             skus.add(text)
-    if skus:
-        values = {"skus": sorted(skus), "ids": sorted(int(i) for i in ids)}
-        for p in _PRODUCTS.all(len(skus), len(ids), **values):
+    if not skus:
+        return found, None
+    return found, _PRODUCTS.call(len(skus), len(ids), skus=sorted(skus), ids=sorted(int(i) for i in ids))
+
+
+def products_read(lines: list[dict[str, Any]]) -> Read | None:
+    """The read ``parse_lines`` makes for these lines' products (for ``compiled.read_ahead``)."""
+    return _product_refs([line.get("product") for line in lines])[1]
+
+
+def _lookup_products(refs: list[Any]) -> dict[str, Product]:
+    """Map every reference (a Product, its id or its SKU) to the product, with at most one query.
+
+    A reference of digits may be an id or a SKU: both are looked up; the SKU wins (``_product_for``)."""
+    found, read = _product_refs(refs)
+    if read is not None:
+        skus, ids = set(read.values["skus"]), {str(i) for i in read.values["ids"]}
+        for p in read.query.all(*read.shape, **read.values):
             if p.sku in skus:
                 found.setdefault("sku:" + p.sku, p)
             if str(p.pk) in ids:
@@ -217,6 +232,16 @@ def _stock_q(p: Any, n: int, lock: bool) -> Any:
 _STOCK = CompiledQuery(_stock_q)
 
 
+def _stock_read(product_ids: list[int], lock: bool) -> Read | None:
+    wanted = sorted(set(product_ids))
+    return _STOCK.call(len(wanted), lock, products=wanted) if wanted else None
+
+
+def stock_read(product_ids: list[int]) -> Read | None:
+    """The unlocked read ``stock_by_product`` makes for these products (for ``compiled.read_ahead``)."""
+    return _stock_read(product_ids, False)
+
+
 def stock_by_product(
     product_ids: list[int], *, lock: bool = False
 ) -> dict[int, list[tuple[Warehouse, Decimal]]]:
@@ -225,10 +250,10 @@ def stock_by_product(
     ``lock``: the stock rows read are locked until the transaction ends (PostgreSQL), so what is chosen
     from them still holds when it is reserved (``orders.services._reserve_all``)."""
     out: dict[int, list[tuple[Warehouse, Decimal]]] = defaultdict(list)
-    wanted = sorted(set(product_ids))
-    if not wanted:
+    read = _stock_read(product_ids, lock)
+    if read is None:
         return out
-    for level in _STOCK.all(len(wanted), lock, products=wanted):
+    for level in read.query.all(*read.shape, **read.values):
         out[level.product_id].append((level.warehouse, level.avail))  # type: ignore[attr-defined]
     if lock:  # read in lock order: most available first, as without the lock
         for options in out.values():

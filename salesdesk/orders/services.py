@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from salesdesk.accounts.scope import owner_scope_param_q, scope_of
 from salesdesk.core.audit import audit_entry, record_audit, record_audits
-from salesdesk.core.compiled import CompiledQuery, insert, insert_together
+from salesdesk.core.compiled import CompiledQuery, Read, insert, insert_together, read_ahead
 from salesdesk.core.context import current_ip
 from salesdesk.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from salesdesk.core.models import Region
@@ -56,7 +56,15 @@ from .errors import (
     StockShort,
 )
 from .models import OrderEvent, ProductFirstSale, SalesOrder, SalesOrderLine, SavedFilter
-from .quoting import OrderQuote, QuotedLine, compute_quote, parse_lines, stock_by_product
+from .quoting import (
+    OrderQuote,
+    QuotedLine,
+    compute_quote,
+    parse_lines,
+    products_read,
+    stock_by_product,
+    stock_read,
+)
 from .transitions import ACTIONS, ensure_transition, is_allowed
 
 log = logging.getLogger("salesdesk.orders")
@@ -181,17 +189,26 @@ _ADDRESS = CompiledQuery(
 )
 
 
-def _resolve_customer(by: Any, customer: Any) -> Customer:
-    if isinstance(customer, Customer):
-        pk: Any = customer.pk
-    else:
-        pk = customer
+def _customer_id(customer: Any) -> int | None:
+    """The id a customer reference gives, or None (not a number, or none a row can have)."""
     try:
-        pk = int(pk)
+        pk = int(customer.pk if isinstance(customer, Customer) else customer)
     except (TypeError, ValueError):
-        raise InvalidInput.single("customer", _("Choose a customer.")) from None
+        return None
+    return pk if 0 < pk < 2**63 else None
+
+
+def _customer_read(by: Any, pk: int) -> Read:
     scope = scope_of(by)
-    found = _CUSTOMER.first(scope.shape, customer_id=pk, **scope.values)
+    return _CUSTOMER.call(scope.shape, customer_id=pk, **scope.values)
+
+
+def _resolve_customer(by: Any, customer: Any) -> Customer:
+    pk = _customer_id(customer)
+    if pk is None:
+        raise InvalidInput.single("customer", _("Choose a customer."))
+    read = _customer_read(by, pk)
+    found = read.query.first(*read.shape, **read.values)
     if found is None:
         raise InvalidInput.single("customer", _("Choose a customer."))
     if found.status != Customer.Status.ACTIVE:
@@ -425,19 +442,31 @@ def _recent_lines(p: Any, excluding: bool) -> Any:
 _RECENT_LINES = CompiledQuery(_recent_lines)
 
 
-def _duplicates(customer: Customer, customer_po: str, quote: OrderQuote, exclude: Any = None) -> list[str]:
-    """Orders that look like this one: same customer PO, or the same lines within 10 minutes."""
+def _duplicate_reads(
+    customer_id: int, customer_po: str, now: dt.datetime, exclude: Any = None
+) -> tuple[Read | None, Read]:
+    """The reads ``_duplicates`` makes: orders with this customer PO (when one is given), the lines of
+    the customer's latest orders of the window."""
     excluding = exclude is not None
-    known = {"customer_id": customer.pk, "exclude": exclude}
+    known = {"customer_id": customer_id, "exclude": exclude}
+    same_po = _SAME_PO.call(excluding, po=customer_po, **known) if customer_po else None
+    return same_po, _RECENT_LINES.call(excluding, since=now - DUPLICATE_WINDOW, **known)
+
+
+def _duplicates(
+    customer: Customer, customer_po: str, quote: OrderQuote, *, now: dt.datetime, exclude: Any = None
+) -> list[str]:
+    """Orders that look like this one: same customer PO, or the same lines within 10 minutes of ``now``."""
+    same_po, recent_lines = _duplicate_reads(customer.pk, customer_po, now, exclude)
     numbers: list[str] = []
-    if customer_po:
-        numbers += [number for (number,) in _SAME_PO.all(excluding, po=customer_po, **known)]
+    if same_po is not None:
+        numbers += [number for (number,) in same_po.query.all(*same_po.shape, **same_po.values)]
     mine = Counter((q.product.pk, q.qty.normalize()) for q in quote.lines)
     # one narrow read, no model instances; an order without lines can't look like this one
     recent: dict[int, str] = {}
     theirs: dict[int, Counter[tuple[int, Decimal]]] = defaultdict(Counter)
-    since = timezone.now() - DUPLICATE_WINDOW
-    for order_id, number, product_id, qty in _RECENT_LINES.all(excluding, since=since, **known):
+    read = recent_lines.query.all(*recent_lines.shape, **recent_lines.values)
+    for order_id, number, product_id, qty in read:
         recent[order_id] = number
         theirs[order_id][(product_id, qty.normalize())] += 1
     for pk in sorted(recent, reverse=True):  # the latest first
@@ -535,10 +564,11 @@ def create_order(
         acknowledge_duplicate=acknowledge_duplicate,
         copied_from=copied_from,
         advance=advance,
+        now=timezone.now(),
     )
     try:
         try:
-            with transaction.atomic():
+            with transaction.atomic(), read_ahead(*_reads_ahead(**given)):
                 return _create(**given, lock_stock=False)
         except _StockMoved:  # the first try's stock read no longer holds: again, the stock read locked
             with transaction.atomic():
@@ -548,6 +578,42 @@ def create_order(
         if winner is not None:
             return winner
         raise
+
+
+def _reads_ahead(
+    *,
+    by: Any,
+    customer: Any,
+    lines: list[dict[str, Any]],
+    customer_po: Any,
+    copied_from: Any,
+    now: dt.datetime,
+    advance: Advance | None,
+    **_rest: Any,
+) -> list[Read | None]:
+    """The reads of ``_create`` that the request alone decides, to run together at its start
+    (``compiled.read_ahead``: one round trip on PostgreSQL instead of one each): the customer in
+    scope, the products, the duplicate check's, and — when the order is to be confirmed and its
+    products are given by id — the stock. A read the input does not decide is left to run when made
+    (a product given by SKU, a line with its own warehouse); one that turns out different (the digits
+    were a SKU) runs again then, so the rows used are always those of the read the code makes."""
+    pk = _customer_id(customer)
+    if pk is None or not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
+        return []
+    reads: list[Read | None] = [_customer_read(by, pk), products_read(lines)]
+    po = str(customer_po or "").strip()  # as _check_text gives it
+    if copied_from is None and len(po) <= 64:
+        reads += _duplicate_reads(pk, po, now)
+    refs = [str(line.get("product", "")).strip() for line in lines]
+    if (
+        advance is not None
+        and advance.confirm
+        and refs
+        and all(ref.isdecimal() and len(ref) < 19 for ref in refs)
+        and all(line.get("warehouse") in (None, "") for line in lines)
+    ):
+        reads.append(stock_read([int(ref) for ref in refs]))
+    return reads
 
 
 def _order_for_key(by: Any, key: str) -> SalesOrder | None:
@@ -576,6 +642,7 @@ def _create(
     idempotency_key: str | None,
     acknowledge_duplicate: bool,
     copied_from: SalesOrder | None,
+    now: dt.datetime,
     advance: Advance | None = None,
     lock_stock: bool = True,
 ) -> SalesOrder:
@@ -622,7 +689,7 @@ def _create(
         order_type=kind,
         with_stock=False,
     )
-    duplicates = [] if copied_from is not None else _duplicates(cust, po, quote)
+    duplicates = [] if copied_from is not None else _duplicates(cust, po, quote, now=now)
     if duplicates and not acknowledge_duplicate:
         raise PossibleDuplicate(duplicates)
     behaviour = BEHAVIOUR[kind]

@@ -59,6 +59,21 @@ def test_post_order_bad_input_is_422_in_chinese(api_client_for: Any, salesperson
     assert set(r.json()["fields"]) == {"lines.0.product", "lines.0.qty"}
 
 
+def test_ids_no_row_can_have_are_unknown_not_errors(
+    api_client_for: Any, salesperson: Any, setup: Any
+) -> None:
+    """A customer or product number beyond the ids' range (bigint) is an unknown one, answered 422 on
+    every database (it is never sent to be compared with an id column)."""
+    customer, product = setup
+    huge = "9" * 20
+    api = api_client_for(salesperson)
+    r = api.post("/api/orders", {"customer": huge, "lines": [{"product": product.pk, "qty": "1"}]})
+    assert (r.status_code, list(r.json()["fields"])) == (422, ["customer"])
+    r = api.post("/api/orders", {"customer": customer.pk, "lines": [{"product": huge, "qty": "1"}]})
+    assert (r.status_code, list(r.json()["fields"])) == (422, ["lines.0.product"])
+    assert SalesOrder.objects.count() == 0
+
+
 def test_duplicate_warning_is_409(api_client_for: Any, salesperson: Any, setup: Any) -> None:
     customer, product = setup
     api = api_client_for(salesperson)

@@ -273,6 +273,38 @@ def test_create_and_confirm_writes_the_order_once_after_the_stock(
         assert len(inserts) == len(tables)
 
 
+def test_create_and_confirm_reads_what_the_request_decides_ahead_once_each(
+    api_client_for: Any, salesperson: Any, known: dict[str, Any]
+) -> None:
+    """The reads the request alone decides — the customer in scope, the products, the duplicate check's
+    (same customer PO, recent lines) and the stock of products given by id — run together when the
+    creation begins on PostgreSQL (one round trip), before the price read that needs the customer; each
+    runs once (its rows are taken, not read again)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_client_for(salesperson)
+    client.get("/api/orders?limit=1")  # the token's last-used time is written on its first use
+    with CaptureQueriesContext(connection) as queries:
+        out = client.post("/api/orders", _body(known, confirm=True, customer_confirmation="电话确认")).json()
+    assert out["status"] == "confirmed"
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    ahead = [
+        'SELECT "customers_customer"."id"',
+        'SELECT "catalog_product"."id"',
+        'SELECT "orders_salesorder"."number" AS "number"',  # the same customer PO
+        'SELECT "orders_salesorderline"."order_id"',  # the recent lines
+        'SELECT "inventory_stocklevel"."id"',
+    ]
+    prices = 'SELECT "pricing_pricelistitem"."id"'
+    at = {start: [i for i, q in enumerate(reads) if q.startswith(start)] for start in [*ahead, prices]}
+    assert all(len(found) == 1 for found in at.values()), at  # each read once
+    assert reads[0].startswith('SELECT "accounts_apitoken"')
+    if connection.vendor == "postgresql":
+        assert [at[start][0] for start in ahead] == [1, 2, 3, 4, 5]  # together, right after the token
+        assert at[prices][0] > 5  # the price read needs the customer: after them
+
+
 def _facts(order: SalesOrder) -> dict[str, Any]:
     """What an order is, without what differs between two orders made the same way (ids, numbers,
     times, nonces, stock levels after)."""
