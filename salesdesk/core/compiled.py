@@ -288,15 +288,17 @@ def read_ahead(*reads: Read | None, using: str = DEFAULT_DB_ALIAS) -> Iterator[N
     if any(plan.alias != using for _, plan in plans):
         raise ValueError("read_ahead(): every read must use the block's database")
     connection.ensure_connection()
-    fetched: list[tuple[Read, list[Any]]] = []
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        cursors = []
-        for read, plan in plans:
-            cursor = connection.cursor()
-            cursors.append(cursor)
-            cursor.execute(plan.sql, read.query._bind(plan, read.values))
-        for (read, _plan), cursor in zip(plans, cursors, strict=True):
-            fetched.append((read, cursor.fetchall()))  # the first fetch sends them all and syncs
+    cursors = []
+    try:
+        with connection.wrap_database_errors:
+            with connection.connection.pipeline():  # sent when it ends, with one Sync: one round trip
+                for read, plan in plans:
+                    cursor = connection.cursor()
+                    cursors.append(cursor)
+                    cursor.execute(plan.sql, read.query._bind(plan, read.values))
+            fetched = [(read, cursor.fetchall()) for (read, _), cursor in zip(plans, cursors, strict=True)]
+    finally:
+        for cursor in cursors:
             cursor.close()
     token = _ahead.set(fetched)
     try:
