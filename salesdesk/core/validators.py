@@ -219,3 +219,18 @@ def parse_decimal(value: object, *, places: int = 2, minimum: Decimal | None = D
     if minimum is not None and number < minimum:
         raise ValidationError(_("Must not be less than %(min)s.") % {"min": minimum}, code="min_value")
     return number
+
+
+def row_id(value: object) -> int | None:
+    """The row id a reference gives (an int, or text of decimal digits), or None: not a number, or
+    not one an id column (a positive bigint) can hold — such a value names no row and is never sent
+    to be compared with one (SQLite refuses integers past 64 bits)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isdecimal():
+        number = int(value.strip())
+    else:
+        return None
+    return number if 0 < number < 2**63 else None

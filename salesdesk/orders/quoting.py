@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from salesdesk.catalog.models import Product
 from salesdesk.core.compiled import CompiledQuery, Read
 from salesdesk.core.errors import InvalidInput
+from salesdesk.core.validators import row_id
 from salesdesk.customers.models import Customer
 from salesdesk.inventory.models import StockLevel, Warehouse
 from salesdesk.pricing import calc
@@ -110,7 +111,7 @@ def _product_refs(refs: list[Any]) -> tuple[dict[str, Product], Read | None]:
             found[str(ref.pk)] = ref
         elif ref not in (None, ""):
             text = str(ref).strip()
-            if text.isdecimal() and 0 < int(text) < 2**63:  # digits may be an id (a bigint) or a SKU
+            if row_id(text) is not None:  # digits may be an id or a SKU
                 ids.add(text)
             skus.add(text)
     if not skus:

@@ -31,6 +31,7 @@ from salesdesk.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from salesdesk.core.models import Region
 from salesdesk.core.numbering import business_date, late_number
 from salesdesk.core.parameters import get_parameter, get_parameters
+from salesdesk.core.validators import row_id
 from salesdesk.customers.models import Address, Contact, Customer
 from salesdesk.inventory import services as inventory
 from salesdesk.inventory.models import Warehouse
@@ -190,12 +191,8 @@ _ADDRESS = CompiledQuery(
 
 
 def _customer_id(customer: Any) -> int | None:
-    """The id a customer reference gives, or None (not a number, or none a row can have)."""
-    try:
-        pk = int(customer.pk if isinstance(customer, Customer) else customer)
-    except (TypeError, ValueError):
-        return None
-    return pk if 0 < pk < 2**63 else None
+    """The id a customer reference gives (a Customer, its id or its id as text), or None."""
+    return row_id(customer.pk if isinstance(customer, Customer) else customer)
 
 
 def _customer_read(by: Any, pk: int) -> Read:
@@ -604,15 +601,14 @@ def _reads_ahead(
     po = str(customer_po or "").strip()  # as _check_text gives it
     if copied_from is None and len(po) <= 64:
         reads += _duplicate_reads(pk, po, now)
-    refs = [str(line.get("product", "")).strip() for line in lines]
+    ids = [row_id(line.get("product")) for line in lines]
     if (
         advance is not None
         and advance.confirm
-        and refs
-        and all(ref.isdecimal() and len(ref) < 19 for ref in refs)
+        and all(ids)
         and all(line.get("warehouse") in (None, "") for line in lines)
     ):
-        reads.append(stock_read([int(ref) for ref in refs]))
+        reads.append(stock_read([pk for pk in ids if pk is not None]))
     return reads
 
 

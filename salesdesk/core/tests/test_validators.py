@@ -124,3 +124,30 @@ def test_other_masks():
     assert masking.mask_landline("0755-86013388") == "0755****3388"
     assert masking.mask_email("zhang@example.com") == "z***@example.com"
     assert masking.mask_id_card("11010519491231002X") == "110105********002X"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (7, 7),
+        ("7", 7),
+        (" 42 ", 42),
+        (2**63 - 1, 2**63 - 1),
+        (str(2**63 - 1), 2**63 - 1),
+        (2**63, None),
+        ("9" * 20, None),
+        (0, None),
+        ("0", None),
+        (-3, None),
+        ("-3", None),
+        ("+3", None),
+        ("3.0", None),
+        (3.0, None),
+        (True, None),
+        ("SKU-1", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_row_id_is_a_positive_bigint_or_none(value, expected):
+    assert validators.row_id(value) == expected
