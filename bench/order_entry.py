@@ -369,6 +369,10 @@ def cpu_by_process(server_pgid: int | None) -> dict[int, tuple[str, float]]:
     return out
 
 
+def _cpu_per_order(run: dict[str, Any]) -> float:
+    return float(run["cpu_ms"]["server"] + run["cpu_ms"]["postgres"])
+
+
 def cpu_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
     """CPU seconds between two ``cpu_by_process`` snapshots, by tag: what each process still alive at
     the end used since the first snapshot (or since it started). A process that ended in between (a
@@ -508,12 +512,20 @@ def main() -> None:
                 )
             results[clients] = {name: median_of(r) for name, r in runs.items()}
             if "rev" in runs and "one" in runs:
-                pairs = zip(runs["one"], runs["rev"], strict=True)
+                pairs = list(zip(runs["one"], runs["rev"], strict=True))
                 paired = [a["orders_per_s"] / b["orders_per_s"] for a, b in pairs]
                 print(
                     f"clients={clients}: one ÷ rev orders/s per run (paired) "
                     + ", ".join(f"{x:.2f}" for x in paired)
                     + f"; median {statistics.median(paired):.2f}",
+                    flush=True,
+                )
+                # CPU per order (server + PostgreSQL) moves less with the machine than orders/s does
+                costs = [_cpu_per_order(a) / _cpu_per_order(b) for a, b in pairs]
+                print(
+                    f"clients={clients}: one ÷ rev CPU ms per order (server + PostgreSQL) per run (paired) "
+                    + ", ".join(f"{x:.2f}" for x in costs)
+                    + f"; median {statistics.median(costs):.2f}",
                     flush=True,
                 )
     finally:
